@@ -1,0 +1,165 @@
+"""Attribute each order line to the registry households it benefits.
+
+DESIGN.md §3: one entry per line per household, written in the transaction
+that places the order, summing exactly to what was paid for the line after
+discounts. Entries for an uncertified product or an ineligible household are
+kept but not counted, with the reason.
+"""
+
+import datetime
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import BenefitLink, Certificate, Household
+from fulfillment.models import AttributionEntry
+
+logger = logging.getLogger(__name__)
+
+FEN = Decimal("0.01")
+Reason = AttributionEntry.NotCountedReason
+
+
+@dataclass(frozen=True)
+class Beneficiary:
+    household: Household
+    weight: Decimal
+    link_type: str
+
+
+def split_by_weight(
+    total: Decimal, weights: Sequence[Decimal], tie_keys: Sequence[str]
+) -> list[Decimal]:
+    """Split total into shares proportional to weights, exact to the fen.
+
+    Largest-remainder rounding: every share is first rounded down to the
+    fen, then the fen left over go one each to the shares with the largest
+    remainders, ties broken by tie_keys in ascending order. Raise ValueError
+    for an empty or non-positive weight.
+    """
+    if not weights or any(w <= 0 for w in weights):
+        raise ValueError("weights must be a non-empty list of positive numbers")
+    total_fen = int((total / FEN).to_integral_exact())
+    weight_sum = sum(Fraction(w) for w in weights)
+    exact = [Fraction(total_fen) * Fraction(w) / weight_sum for w in weights]
+    floors = [e.numerator // e.denominator for e in exact]
+
+    left_over = total_fen - sum(floors)
+    by_remainder = sorted(
+        range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), tie_keys[i])
+    )
+    for i in by_remainder[:left_over]:
+        floors[i] += 1
+    return [Decimal(fen) * FEN for fen in floors]
+
+
+def beneficiaries_for(product, day: datetime.date) -> list[Beneficiary]:
+    """Return who benefits from a sale of product on day, by registry number."""
+    if product.benefit_rule == product.BenefitRule.DIRECT:
+        if product.beneficiary is None:
+            return []
+        return [Beneficiary(product.beneficiary, Decimal("1"), "")]
+    links = (
+        BenefitLink.objects.filter(producer_id=product.producer_id)
+        .select_related("household__village")
+        .order_by("household__registry_number", "pk")
+    )
+    return [
+        Beneficiary(link.household, link.weight, link.link_type)
+        for link in links
+        if link.is_active_on(day)
+    ]
+
+
+def certificate_for(product, day: datetime.date) -> tuple[Certificate | None, str]:
+    """Return the product's certificate for day and the reason it does not count.
+
+    A certificate valid on day wins with an empty reason; otherwise the most
+    recent one is returned with CERTIFICATE_NOT_VALID, or None with
+    UNCERTIFIED when the product has none.
+    """
+    certificates = list(product.certificates.all())
+    for certificate in certificates:
+        if certificate.is_valid_on(day):
+            return certificate, Reason.COUNTED
+    if certificates:
+        return certificates[0], Reason.CERTIFICATE_NOT_VALID
+    return None, Reason.UNCERTIFIED
+
+
+def _reason(certificate_reason: str, household: Household) -> str:
+    eligible = household.is_eligible()
+    if certificate_reason and not eligible:
+        return Reason.CERTIFICATE_AND_HOUSEHOLD
+    if certificate_reason:
+        return certificate_reason
+    return Reason.COUNTED if eligible else Reason.HOUSEHOLD_INELIGIBLE
+
+
+def _line_entries(order, line, day: datetime.date) -> list[AttributionEntry]:
+    product = line.product
+    beneficiaries = beneficiaries_for(product, day)
+    if not beneficiaries:
+        logger.warning(
+            "line has no beneficiary order=%s line=%s product=%s",
+            order.number,
+            line.pk,
+            product.pk,
+        )
+        return []
+    amounts = split_by_weight(
+        line.line_price_incl_tax,
+        [b.weight for b in beneficiaries],
+        [b.household.registry_number for b in beneficiaries],
+    )
+    certificate, certificate_reason = certificate_for(product, day)
+    return [
+        AttributionEntry(
+            order=order,
+            line=line,
+            household=b.household,
+            amount=amount,
+            weight=b.weight,
+            rule=product.benefit_rule,
+            registry_number=b.household.registry_number,
+            village_code=b.household.village.code,
+            county_code=b.household.village.code[:6],
+            producer_id=product.producer_id,
+            producer_name=product.producer.name,
+            link_type=b.link_type,
+            certificate_id_snapshot=certificate.pk if certificate else None,
+            certificate_number=certificate.document_number if certificate else "",
+            certificate_valid_from=certificate.valid_from if certificate else None,
+            certificate_valid_until=certificate.valid_until if certificate else None,
+            is_counted=not _reason(certificate_reason, b.household),
+            not_counted_reason=_reason(certificate_reason, b.household),
+        )
+        for b, amount in zip(beneficiaries, amounts, strict=True)
+    ]
+
+
+def attribute_order(*, order) -> list[AttributionEntry]:
+    """Write the attribution entries of every line of a freshly placed order.
+
+    Must run inside the transaction that places the order, so that an order
+    never exists without its entries. Lines whose product has no beneficiary
+    get no entry and are logged.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("attribute_order must run inside the order transaction")
+    day = timezone.localdate(order.date_placed)
+    lines = order.lines.exclude(product=None).select_related(
+        "product__producer", "product__beneficiary__village"
+    )
+    entries = []
+    for line in lines.prefetch_related("product__certificates"):
+        entries.extend(_line_entries(order, line, day))
+    for entry in entries:
+        entry.save()
+    logger.info("order attributed order=%s entries=%d", order.number, len(entries))
+    return entries

@@ -1,0 +1,8 @@
+"""GraphQL API (graphene-django)."""
+
+GRAPHENE = {
+    "SCHEMA": "shop.graphql.schema.schema",
+    "RELAY_CONNECTION_MAX_LIMIT": 100,
+    "RELAY_CONNECTION_ENFORCE_FIRST_OR_LAST": True,
+}
+GRAPHQL_MAX_PAGE_SIZE = 100
