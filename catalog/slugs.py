@@ -4,6 +4,9 @@ from django.utils.text import slugify
 from pypinyin import lazy_pinyin
 
 
-def pinyin_slugify(value: str) -> str:
-    """Return an ASCII slug of value, spelling Chinese characters in pinyin."""
+def pinyin_slugify(value: str, allow_unicode: bool = False) -> str:
+    """Return an ASCII slug of value, spelling Chinese characters in pinyin.
+
+    Oscar passes allow_unicode; pinyin makes it moot, so it is ignored.
+    """
     return slugify(" ".join(lazy_pinyin(str(value))))
