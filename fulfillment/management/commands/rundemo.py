@@ -1,0 +1,50 @@
+"""Bring the embedded default up with demo data and serve it.
+
+Migrates the SQLite database, loads the demo data (idempotent), makes sure a
+dashboard account exists, prints how to sign in, then runs the development
+server on 127.0.0.1:8000.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+DEMO_EMAIL = "admin@fupin.example"
+DEMO_PASSWORD = "fupin-demo-2026"  # noqa: S105 (demo account, printed on start)
+
+
+class Command(BaseCommand):
+    help = "Migrate, load the demo data and run the shop at http://127.0.0.1:8000"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="Prepare everything, then exit."
+        )
+
+    def handle(self, *args, addrport, no_serve, **options):
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_demo")
+        self._ensure_staff_account()
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\nShop:      http://{addrport}/\n"
+                f"Dashboard: http://{addrport}/dashboard/\n"
+                f"GraphQL:   http://{addrport}/graphql/\n"
+                f"Sign in with {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
+            )
+        )
+        if not no_serve:
+            # The autoreloader would run this whole command again in its
+            # child process; serve once, without it.
+            call_command("runserver", addrport, use_reloader=False)
+
+    def _ensure_staff_account(self) -> None:
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username="admin",
+            defaults={"email": DEMO_EMAIL, "is_staff": True, "is_superuser": True},
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
