@@ -1,0 +1,571 @@
+"""Read the national monitoring system's person-level export into households.
+
+The export has one row per person with household fields repeated on each
+member's row (DESIGN §4). Rows are grouped by 户编号 and the head's row
+(与户主关系 = 户主) becomes the Household. Of a person only a masked name,
+a masked ID number and a keyed HMAC of the ID number are kept; health
+status and phone numbers are never read.
+
+户类型 carries the status and, as a prefix, the household attribute:
+"低保脱贫户" is a minimum-subsistence household out of poverty and still
+supported, "一般脱贫户(不再享受政策)" one out of poverty and no longer
+supported. See catalog/data/demo/README.md for the full mapping.
+"""
+
+import codecs
+import contextlib
+import csv
+import datetime
+import io
+import logging
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from catalog.models import County, Household, Township, Village
+from catalog.registry.identity import (
+    InvalidIdNumber,
+    id_number_hmac,
+    mask_id_number,
+    mask_name,
+    normalise_id_number,
+)
+
+logger = logging.getLogger(__name__)
+
+EXPORT_COLUMNS = (
+    "序号",
+    "数据日期",
+    "县(市、区、旗)",
+    "乡(镇)",
+    "行政村",
+    "自然村",
+    "户编号",
+    "人编号",
+    "姓名",
+    "证件号码",
+    "人数",
+    "与户主关系",
+    "民族",
+    "文化程度",
+    "在校生状况",
+    "健康状况",
+    "劳动技能",
+    "务工时间（月）",
+    "是否参加大病保险",
+    "致贫原因1",
+    "危房户",
+    "是否解决安全饮用水",
+    "人均纯收入",
+    "户联系电话",
+    "人联系电话",
+    "首次识别时间",
+    "人员识别时间",
+    "户类型",
+    "易返贫致贫户(监测对象)类型",
+    "风险是否消除",
+    "风险识别时间",
+    "风险消除时间",
+)
+COUNTY, TOWNSHIP, VILLAGE = "县(市、区、旗)", "乡(镇)", "行政村"
+NUMBER, NAME, ID_NUMBER, SIZE, RELATION = (
+    "户编号",
+    "姓名",
+    "证件号码",
+    "人数",
+    "与户主关系",
+)
+DATA_DATE, FIRST_IDENTIFIED, HOUSEHOLD_TYPE = "数据日期", "首次识别时间", "户类型"
+CAUSE, MONITORING, RISK_ELIMINATED = (
+    "致贫原因1",
+    "易返贫致贫户(监测对象)类型",
+    "风险是否消除",
+)
+REQUIRED_COLUMNS = (
+    COUNTY,
+    TOWNSHIP,
+    VILLAGE,
+    NUMBER,
+    NAME,
+    ID_NUMBER,
+    SIZE,
+    RELATION,
+    FIRST_IDENTIFIED,
+    HOUSEHOLD_TYPE,
+)
+# The only columns ever kept in memory; health and phones are not among them.
+READ_COLUMNS = (*REQUIRED_COLUMNS, DATA_DATE, CAUSE, MONITORING, RISK_ELIMINATED)
+HEAD = "户主"
+
+STATUS_WORDS = {
+    "贫困户": Household.Status.NOT_OUT,
+    "未脱贫户": Household.Status.NOT_OUT,
+    "脱贫户": Household.Status.OUT_SUPPORTED,
+    "已脱贫户": Household.Status.OUT_SUPPORTED,
+    "返贫户": Household.Status.RELAPSED,
+    "脱贫户(不再享受政策)": Household.Status.OUT_UNSUPPORTED,
+}
+ATTRIBUTE_PREFIXES = (
+    ("特困供养", Household.Attribute.TEKUN),
+    ("特困", Household.Attribute.TEKUN),
+    ("低保", Household.Attribute.DIBAO),
+    ("一般", Household.Attribute.GENERAL),
+)
+CAUSES = {
+    "因病": "01",
+    "因残": "02",
+    "因学": "03",
+    "因灾": "04",
+    "缺土地": "05",
+    "缺水": "06",
+    "缺技术": "07",
+    "缺劳力": "08",
+    "缺资金": "09",
+    "交通条件落后": "10",
+    "自身发展动力不足": "11",
+    "其他": "12",
+    "其它": "12",
+    "因婚": "13",
+    "因产业项目失败": "14",
+}
+MONITORING_KINDS = {
+    "": Household.Monitoring.NONE,
+    "脱贫不稳定户": Household.Monitoring.UNSTABLE_EXITED,
+    "边缘易致贫户": Household.Monitoring.MARGINAL,
+    "突发严重困难户": Household.Monitoring.SUDDEN_HARDSHIP,
+}
+YES_NO = {"是": True, "否": False, "": False}
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+SERIAL_RE = re.compile(r"^\d{5}(\.0*)?$")
+WIDE_PARENS = str.maketrans("（）", "()")
+CHUNK = 64 * 1024
+
+
+class RegistryFileError(Exception):
+    """A file that cannot be read as a registry export at all."""
+
+
+class MissingColumns(RegistryFileError):
+    """A registry export whose header lacks required columns."""
+
+    def __init__(self, columns: list[str]) -> None:
+        self.columns = columns
+        super().__init__(
+            _("The file lacks required columns: %(columns)s.")
+            % {"columns": ", ".join(columns)}
+        )
+
+
+@dataclass(frozen=True)
+class RowError:
+    """Why one row was rejected: its number as a spreadsheet shows it."""
+
+    row: int
+    column: str
+    value: str
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """Counts of households by outcome, and the errors of rejected rows."""
+
+    encoding: str = ""
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+
+class FieldError(ValueError):
+    """A value that cannot be read; column names where it was found."""
+
+    def __init__(self, column: str, reason: str) -> None:
+        self.column = column
+        super().__init__(reason)
+
+
+def import_registry_csv(source: str | Path | BinaryIO) -> ImportResult:
+    """Create or update the households of the export at source.
+
+    source is a path or a seekable binary file. Rows that cannot be read
+    reject their household and are reported in the result; the others are
+    written. Raise MissingColumns, before writing anything, when the header
+    lacks required columns, and RegistryFileError when the file is empty.
+    """
+    with contextlib.ExitStack() as stack:
+        stream = _open(source, stack)
+        encoding = detect_encoding(stream)
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        stack.callback(text.detach)
+        reader = csv.reader(text)
+        columns = read_header(reader)
+        result = ImportResult(encoding=encoding)
+        groups = group_rows(reader, columns, result)
+    write_households(groups, result)
+    logger.info(
+        "registry import finished encoding=%s new=%d changed=%d unchanged=%d "
+        "rejected=%d",
+        encoding,
+        result.new,
+        result.changed,
+        result.unchanged,
+        result.rejected,
+    )
+    return result
+
+
+def _open(source: str | Path | BinaryIO, stack: contextlib.ExitStack) -> BinaryIO:
+    if isinstance(source, str | Path):
+        return stack.enter_context(open(source, "rb"))  # noqa: SIM115
+    return source
+
+
+def detect_encoding(stream: BinaryIO) -> str:
+    """Return utf-8-sig, utf-8 or gb18030 (a superset of GBK) for stream.
+
+    Scan the stream once without keeping it, then rewind it.
+    """
+    start = stream.read(len(codecs.BOM_UTF8))
+    if start == codecs.BOM_UTF8:
+        stream.seek(0)
+        return "utf-8-sig"
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(start)
+        while chunk := stream.read(CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        encoding = "utf-8"
+    except UnicodeDecodeError:
+        encoding = "gb18030"
+    stream.seek(0)
+    return encoding
+
+
+def normalise_header(name: str) -> str:
+    """Return name without padding and with half-width parentheses."""
+    return name.strip().lstrip("\ufeff").translate(WIDE_PARENS)
+
+
+def read_header(reader: Iterator[list[str]]) -> dict[str, int]:
+    """Return the position of each column read, by its name.
+
+    Raise RegistryFileError for an empty file and MissingColumns when
+    required columns are absent.
+    """
+    header = next(reader, None)
+    if not header:
+        raise RegistryFileError(_("The file is empty."))
+    positions = {normalise_header(name): i for i, name in enumerate(header)}
+    missing = [c for c in REQUIRED_COLUMNS if normalise_header(c) not in positions]
+    if missing:
+        raise MissingColumns(missing)
+    return {
+        column: positions[normalise_header(column)]
+        for column in READ_COLUMNS
+        if normalise_header(column) in positions
+    }
+
+
+def group_rows(
+    reader: Iterator[list[str]], columns: dict[str, int], result: ImportResult
+) -> dict[str, list[tuple[int, dict[str, str]]]]:
+    """Return the rows read, keyed by registry number, with their row numbers.
+
+    Blank rows are skipped; a row without a registry number is rejected.
+    """
+    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    for row_number, cells in enumerate(reader, start=2):
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = {c: _cell(cells, i) for c, i in columns.items()}
+        if not row[NUMBER]:
+            reject(result, [RowError(row_number, NUMBER, "", _("No registry number."))])
+            continue
+        groups.setdefault(row[NUMBER], []).append((row_number, row))
+    return groups
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return cells[index].strip() if index < len(cells) else ""
+
+
+def reject(result: ImportResult, errors: list[RowError]) -> None:
+    """Count one rejected household and keep its errors."""
+    result.rejected += 1
+    result.errors.extend(errors)
+    for error in errors:
+        logger.warning(
+            "registry row rejected row=%d column=%s", error.row, error.column
+        )
+
+
+def write_households(
+    groups: dict[str, list[tuple[int, dict[str, str]]]], result: ImportResult
+) -> None:
+    """Upsert one household per group inside a single transaction."""
+    resolver = VillageResolver()
+    with transaction.atomic():
+        existing = _existing(list(groups))
+        for number, rows in groups.items():
+            fields, errors = read_household(rows, resolver)
+            if errors:
+                reject(result, errors)
+                continue
+            upsert(number, fields, existing.get(number), result)
+
+
+def _existing(numbers: list[str]) -> dict[str, Household]:
+    found = {}
+    for start in range(0, len(numbers), 500):
+        batch = numbers[start : start + 500]
+        found.update(Household.objects.in_bulk(batch, field_name="registry_number"))
+    return found
+
+
+def find_head(
+    rows: list[tuple[int, dict[str, str]]],
+) -> tuple[tuple[int, dict[str, str]] | None, list[RowError]]:
+    """Return the household head's row, or the errors that prevent it."""
+    heads = [(n, row) for n, row in rows if row[RELATION] == HEAD]
+    if len(heads) == 1:
+        return heads[0], []
+    if not heads:
+        n, row = rows[0]
+        reason = _("No member of this household is its head (户主).")
+        return None, [RowError(n, RELATION, row[RELATION], reason)]
+    reason = _("The household has more than one head (户主).")
+    return None, [RowError(n, RELATION, HEAD, reason) for n, _row in heads[1:]]
+
+
+def read_household(
+    rows: list[tuple[int, dict[str, str]]], resolver: "VillageResolver"
+) -> tuple[dict, list[RowError]]:
+    """Return the Household fields of one group of rows, or its errors."""
+    head, errors = find_head(rows)
+    if errors:
+        return {}, errors
+    return household_fields(*head, resolver)
+
+
+def household_fields(
+    row_number: int, row: dict[str, str], resolver: "VillageResolver"
+) -> tuple[dict, list[RowError]]:
+    """Return the Household fields read from the head's row, or its errors."""
+    readers: dict[str, Callable[[dict[str, str]], dict]] = {
+        ID_NUMBER: _read_id,
+        NAME: _read_name,
+        VILLAGE: resolver.read,
+        SIZE: _read_size,
+        HOUSEHOLD_TYPE: _read_type,
+        FIRST_IDENTIFIED: _read_first_identified,
+        DATA_DATE: _read_data_date,
+        CAUSE: _read_cause,
+        MONITORING: _read_monitoring,
+    }
+    fields, errors = {}, []
+    for column, reader in readers.items():
+        try:
+            fields.update(reader(row))
+        except FieldError as exc:
+            errors.append(_row_error(row_number, row, exc.column, str(exc)))
+        except ValueError as exc:
+            errors.append(_row_error(row_number, row, column, str(exc)))
+    return fields, errors
+
+
+def _row_error(row_number: int, row: dict[str, str], column: str, reason: str):
+    value = row.get(column, "")
+    if column == ID_NUMBER:
+        value = mask_raw_id(value)
+    return RowError(row_number, column, value, reason)
+
+
+def mask_raw_id(value: str) -> str:
+    """Return value with all but its first six and last four chars hidden."""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def _read_id(row: dict[str, str]) -> dict:
+    try:
+        normalised = normalise_id_number(row[ID_NUMBER])
+    except InvalidIdNumber as exc:
+        raise ValueError(str(exc)) from None
+    return {
+        "head_id_hmac": id_number_hmac(normalised),
+        "head_id_masked": mask_id_number(normalised),
+    }
+
+
+def _read_name(row: dict[str, str]) -> dict:
+    if not row[NAME]:
+        raise ValueError(_("The head of household has no name."))
+    return {"head_name_masked": mask_name(row[NAME])}
+
+
+def _read_size(row: dict[str, str]) -> dict:
+    value = row[SIZE]
+    if not value.isdigit() or int(value) < 1:
+        raise ValueError(_("The number of members must be a whole number above 0."))
+    return {"size": int(value)}
+
+
+def _read_type(row: dict[str, str]) -> dict:
+    value = row[HOUSEHOLD_TYPE].replace(" ", "").translate(WIDE_PARENS)
+    attribute = Household.Attribute.GENERAL
+    for prefix, candidate in ATTRIBUTE_PREFIXES:
+        if value.startswith(prefix):
+            attribute, value = candidate, value[len(prefix) :]
+            break
+    if value not in STATUS_WORDS:
+        words = "、".join(STATUS_WORDS)
+        raise ValueError(
+            _("Unknown household type; it ends in one of %(words)s.") % {"words": words}
+        )
+    return {"status": STATUS_WORDS[value], "attribute": attribute}
+
+
+def _read_first_identified(row: dict[str, str]) -> dict:
+    return {"first_identified_year": parse_date(row[FIRST_IDENTIFIED]).year}
+
+
+def _read_data_date(row: dict[str, str]) -> dict:
+    value = row.get(DATA_DATE, "")
+    return {"snapshot_date": parse_date(value) if value else None}
+
+
+def _read_cause(row: dict[str, str]) -> dict:
+    value = row.get(CAUSE, "")
+    if value in CAUSES.values() or not value:
+        return {"main_cause": value}
+    if value not in CAUSES:
+        raise ValueError(_("Unknown cause of poverty."))
+    return {"main_cause": CAUSES[value]}
+
+
+def _read_monitoring(row: dict[str, str]) -> dict:
+    kind, eliminated = row.get(MONITORING, ""), row.get(RISK_ELIMINATED, "")
+    if kind not in MONITORING_KINDS:
+        raise ValueError(_("Unknown kind of monitored household."))
+    if eliminated not in YES_NO:
+        raise FieldError(RISK_ELIMINATED, _("Write 是 or 否."))
+    return {
+        "monitoring_kind": MONITORING_KINDS[kind],
+        "is_risk_eliminated": YES_NO[eliminated],
+    }
+
+
+def parse_date(value: str) -> datetime.date:
+    """Return the date in value, written in one of the ways Excel writes dates.
+
+    Accept 2020/1/5, 2020-01-05, 2020.1.5, 2020年1月5日, 20200105 and Excel
+    serial numbers (43835), each optionally followed by a time. Raise
+    ValueError for anything else or for an impossible date.
+    """
+    text = value.strip().split(" ")[0]
+    match = DATE_RE.match(text) or COMPACT_DATE_RE.match(text)
+    try:
+        if match:
+            return datetime.date(*(int(part) for part in match.groups()))
+        if SERIAL_RE.match(text):
+            return EXCEL_EPOCH + datetime.timedelta(days=int(float(text)))
+    except ValueError:
+        raise ValueError(_("Not a possible date.")) from None
+    raise ValueError(_("Not a date Excel writes, such as 2020/1/5."))
+
+
+def upsert(
+    number: str, fields: dict, household: Household | None, result: ImportResult
+) -> None:
+    """Create the household, update what changed, or count it unchanged."""
+    if household is None:
+        Household.objects.create(registry_number=number, **fields)
+        result.new += 1
+        return
+    changed = [
+        name for name, value in fields.items() if getattr(household, name) != value
+    ]
+    if not changed:
+        result.unchanged += 1
+        return
+    for name in changed:
+        setattr(household, name, fields[name])
+    household.save(update_fields=changed)
+    result.changed += 1
+
+
+class VillageResolver:
+    """Find a village by its county, township and village names."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[str, str, str], Village | FieldError] = {}
+
+    def read(self, row: dict[str, str]) -> dict:
+        """Return the village_id field for row.
+
+        Raise FieldError naming the column and the candidates when a name
+        is unknown or ambiguous.
+        """
+        key = (row[COUNTY], row[TOWNSHIP], row[VILLAGE])
+        if key not in self._cache:
+            try:
+                self._cache[key] = self.resolve(*key)
+            except FieldError as exc:
+                self._cache[key] = exc
+        found = self._cache[key]
+        if isinstance(found, FieldError):
+            raise found
+        return {"village_id": found.pk}
+
+    def resolve(self, county: str, township: str, village: str) -> Village:
+        """Return the only village of that name in the township and county."""
+        counties = list(County.objects.filter(name=county))
+        one_county = _only(counties, COUNTY, county, None)
+        townships = list(one_county.townships.filter(name=township))
+        one_township = _only(townships, TOWNSHIP, township, one_county)
+        villages = list(one_township.villages.filter(name=village))
+        return _only(villages, VILLAGE, village, one_township)
+
+
+def _only(
+    found: list[County | Township | Village],
+    column: str,
+    name: str,
+    parent: County | Township | None,
+):
+    if len(found) == 1:
+        return found[0]
+    if found:
+        codes = ", ".join(item.code for item in found)
+        raise FieldError(
+            column,
+            _("“%(name)s” is ambiguous: %(codes)s.") % {"name": name, "codes": codes},
+        )
+    if parent is None:
+        raise FieldError(column, _("No county named “%(name)s”.") % {"name": name})
+    raise FieldError(column, _not_found(name, parent))
+
+
+def _not_found(name: str, parent: County | Township) -> str:
+    if isinstance(parent, County):
+        children, where = parent.townships, parent.name
+    else:
+        children, where = parent.villages, parent.county.name + parent.name
+    candidates = "、".join(children.values_list("name", flat=True)) or "-"
+    return _("No “%(name)s” in %(where)s; candidates: %(candidates)s.") % {
+        "name": name,
+        "where": where,
+        "candidates": candidates,
+    }
