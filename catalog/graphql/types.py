@@ -1,0 +1,392 @@
+"""Public types of the catalogue: products, producers and where they are from.
+
+Nothing here reaches a registry household's number, name or ID: products
+show how many households they benefit and in which villages, no more.
+"""
+
+import graphene
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from graphene_django import DjangoObjectType
+from oscar.core.loading import get_class
+
+from catalog import selectors
+from catalog.catalogue.models import Product as ProductModel
+from catalog.models import BenefitLink
+from catalog.partner.models import Partner
+from fulfillment.graphql.dataloaders import AttributionTotalsByCountyCodeLoader
+from shop.graphql.connections import CountableConnection, LimitedConnectionField
+from shop.graphql.types import Money, MoneyValue
+
+Selector = get_class("partner.strategy", "Selector")
+
+# Attribute on a producer holding its benefit links, prefetched for a page.
+LINKS_ATTR = "graphql_benefit_links"
+# Attribute on a producer holding its public products, prefetched for a page.
+PRODUCTS_ATTR = "graphql_public_products"
+
+
+class Province(graphene.ObjectType):
+    class Meta:
+        description = "A province-level division (省)."
+
+    code = graphene.String(
+        required=True, description="Six-digit GB/T 2260 code, ending in 0000."
+    )
+    name = graphene.String(required=True, description="Name, e.g. 贵州省.")
+
+
+class Prefecture(graphene.ObjectType):
+    class Meta:
+        description = "A prefecture-level division (地级行政区)."
+
+    code = graphene.String(
+        required=True, description="Six-digit GB/T 2260 code, ending in 00."
+    )
+    name = graphene.String(
+        required=True, description="Name, e.g. 黔东南苗族侗族自治州."
+    )
+
+
+class County(graphene.ObjectType):
+    class Meta:
+        description = (
+            "A county (县), and what sales of its products have brought the "
+            "registry households living in it."
+        )
+
+    code = graphene.String(
+        required=True, description="Six-digit GB/T 2260 code, e.g. 522636."
+    )
+    name = graphene.String(required=True, description="Name, e.g. 丹寨县.")
+    is_poverty_county = graphene.Boolean(
+        required=True, description="Whether it is one of the 832 poverty counties."
+    )
+    produce = graphene.String(
+        required=True,
+        description="Its characteristic produce, as free text; empty if unknown.",
+    )
+    prefecture = graphene.Field(
+        Prefecture, required=True, description="The prefecture it belongs to."
+    )
+    province = graphene.Field(
+        Province, required=True, description="The province it belongs to."
+    )
+    attributed_total = graphene.Field(
+        Money,
+        required=True,
+        description=(
+            "All that buyers paid for order lines attributed to registry "
+            "households of this county, counted or not, net of reversals."
+        ),
+    )
+    counted_total = graphene.Field(
+        Money,
+        required=True,
+        description=(
+            "The part of `attributedTotal` that counts as poverty-alleviation "
+            "purchasing: certificate valid and household eligible on the "
+            "order date."
+        ),
+    )
+    household_count = graphene.Int(
+        required=True,
+        description="Number of registry households of this county attributed "
+        "at least one sale.",
+    )
+
+    @staticmethod
+    def resolve_province(root, info):
+        return root.prefecture.province
+
+    @staticmethod
+    def resolve_attributed_total(root, info) -> MoneyValue:
+        totals = AttributionTotalsByCountyCodeLoader.for_request(info.context)
+        return MoneyValue(totals.load(root.code).attributed, "CNY")
+
+    @staticmethod
+    def resolve_counted_total(root, info) -> MoneyValue:
+        totals = AttributionTotalsByCountyCodeLoader.for_request(info.context)
+        return MoneyValue(totals.load(root.code).counted, "CNY")
+
+    @staticmethod
+    def resolve_household_count(root, info) -> int:
+        totals = AttributionTotalsByCountyCodeLoader.for_request(info.context)
+        return totals.load(root.code).household_count
+
+
+class Village(graphene.ObjectType):
+    class Meta:
+        description = "An administrative village (行政村)."
+
+    code = graphene.String(
+        required=True,
+        description="Twelve-digit statistical division code; its first six "
+        "digits are the county's code.",
+    )
+    name = graphene.String(required=True, description="Name, e.g. 卡拉村.")
+
+
+class Certificate(graphene.ObjectType):
+    class Meta:
+        description = (
+            "A product's certification as a poverty-alleviation product (扶贫产品认定)."
+        )
+
+    issuer = graphene.String(
+        required=True, description="Authority that certified the product."
+    )
+    catalogue_batch = graphene.String(
+        required=True, description="Catalogue batch it was listed in."
+    )
+    document_number = graphene.String(
+        required=True, description="Number of the certifying document."
+    )
+    valid_from = graphene.Date(required=True, description="First day of validity.")
+    valid_until = graphene.Date(required=True, description="Last day of validity.")
+    is_valid = graphene.Boolean(
+        required=True, description="Whether it is valid today (China time)."
+    )
+
+    @staticmethod
+    def resolve_is_valid(root, info) -> bool:
+        return root.is_valid_on(timezone.localdate())
+
+
+class Availability(graphene.ObjectType):
+    class Meta:
+        description = "Whether a product can be bought now, and how many."
+
+    is_available_to_buy = graphene.Boolean(
+        required=True, description="Whether at least one unit can be bought now."
+    )
+    num_available = graphene.Int(
+        description="Units in stock and not yet allocated to orders; null when "
+        "the product's stock is not tracked."
+    )
+
+    @staticmethod
+    def resolve_num_available(root, info) -> int | None:
+        return getattr(root, "num_available", None)
+
+
+class ProducerKind(graphene.Enum):
+    class Meta:
+        description = "What kind of organisation a producer (供应主体) is."
+
+    COOPERATIVE = Partner.Kind.COOPERATIVE.value
+    ENTERPRISE = Partner.Kind.ENTERPRISE.value
+    FAMILY_FARM = Partner.Kind.FAMILY_FARM.value
+    VILLAGE_COLLECTIVE = Partner.Kind.VILLAGE_COLLECTIVE.value
+
+    @property
+    def description(self) -> str:
+        return {
+            ProducerKind.COOPERATIVE: "A farmers' cooperative (农民专业合作社).",
+            ProducerKind.ENTERPRISE: "An enterprise (企业).",
+            ProducerKind.FAMILY_FARM: "A family farm (家庭农场).",
+            ProducerKind.VILLAGE_COLLECTIVE: "A village collective (村集体).",
+        }[self]
+
+
+class Producer(DjangoObjectType):
+    class Meta:
+        model = Partner
+        name = "Producer"
+        description = (
+            "A producer (供应主体): the cooperative, enterprise, family farm or "
+            "village collective that makes and sells products."
+        )
+        interfaces = (graphene.relay.Node,)
+        connection_class = CountableConnection
+        fields = ("name", "story")
+
+    name = graphene.String(required=True, description="Registered name.")
+    kind = graphene.Field(
+        ProducerKind, required=True, description="Kind of organisation."
+    )
+    credit_code = graphene.String(
+        description="Unified social credit code (统一社会信用代码), 18 characters; "
+        "null if not on file."
+    )
+    county = graphene.Field(County, description="County where it is registered.")
+    story = graphene.String(
+        required=True, description="Its story as told on its page; may be empty."
+    )
+    url = graphene.String(description="Absolute address of its public page.")
+    products = LimitedConnectionField(
+        lambda: Product, description="Its public products, by title."
+    )
+
+    @staticmethod
+    def resolve_url(root: Partner, info) -> str | None:
+        if not root.slug:
+            return None
+        return info.context.build_absolute_uri(root.get_absolute_url())
+
+    @staticmethod
+    def resolve_products(root: Partner, info, **kwargs):
+        prefetched = getattr(root, PRODUCTS_ATTR, None)
+        if prefetched is not None:
+            return prefetched
+        products = selectors.producer_products(producer=root).order_by("title", "pk")
+        return with_product_relations(products)
+
+
+class Product(DjangoObjectType):
+    class Meta:
+        model = ProductModel
+        name = "Product"
+        description = (
+            "A product on sale: price, stock, who makes it, where it comes "
+            "from, its certificate and the registry households it benefits."
+        )
+        interfaces = (graphene.relay.Node,)
+        connection_class = CountableConnection
+        fields = ("title", "slug")
+
+    title = graphene.String(required=True, description="Title shown to buyers.")
+    slug = graphene.String(
+        required=True, description="URL slug (pinyin), part of `url`."
+    )
+    url = graphene.String(
+        required=True, description="Absolute address of its storefront page."
+    )
+    price = graphene.Field(
+        Money, description="Price of one unit; null when it cannot be bought."
+    )
+    availability = graphene.Field(
+        Availability, required=True, description="Whether it is in stock."
+    )
+    producer = graphene.Field(Producer, description="Who makes and sells it.")
+    origin_county = graphene.Field(
+        County, description="County it is made in or sourced from."
+    )
+    origin_village = graphene.Field(
+        Village, description="Village it is made in or sourced from, if known."
+    )
+    certificate = graphene.Field(
+        Certificate,
+        description="Its poverty-product certificate: the one valid today, "
+        "else the latest; null if it has none.",
+    )
+    beneficiary_household_count = graphene.Int(
+        required=True,
+        description="Number of registry households a purchase made today benefits.",
+    )
+    beneficiary_villages = graphene.List(
+        graphene.NonNull(Village),
+        required=True,
+        description="Villages of those households, by code.",
+    )
+
+    @staticmethod
+    def resolve_url(root: ProductModel, info) -> str:
+        return info.context.build_absolute_uri(root.get_absolute_url())
+
+    @staticmethod
+    def resolve_price(root: ProductModel, info) -> MoneyValue | None:
+        price = _purchase_info(root, info).price
+        if not price.exists:
+            return None
+        amount = price.incl_tax if price.is_tax_known else price.excl_tax
+        return MoneyValue(amount, price.currency)
+
+    @staticmethod
+    def resolve_availability(root: ProductModel, info):
+        return _purchase_info(root, info).availability
+
+    @staticmethod
+    def resolve_certificate(root: ProductModel, info):
+        return selectors.current_certificate(product=root)
+
+    @staticmethod
+    def resolve_beneficiary_household_count(root: ProductModel, info) -> int:
+        return _reach(root)["household_count"]
+
+    @staticmethod
+    def resolve_beneficiary_villages(root: ProductModel, info):
+        return _reach(root)["villages"]
+
+
+def _strategy(request):
+    strategy = getattr(request, "_graphql_strategy", None)
+    if strategy is None:
+        user = getattr(request, "user", None)
+        strategy = Selector().strategy(request=request, user=user)
+        request._graphql_strategy = strategy
+    return strategy
+
+
+def _purchase_info(product: ProductModel, info):
+    purchase_info = getattr(product, "_graphql_purchase_info", None)
+    if purchase_info is None:
+        strategy = _strategy(info.context)
+        if product.is_parent:
+            # TODO: a parent's price comes from its children, fetched one
+            # query per parent; no product is sold with variants yet.
+            purchase_info = strategy.fetch_for_parent(product)
+        else:
+            purchase_info = strategy.fetch_for_product(product)
+        product._graphql_purchase_info = purchase_info
+    return purchase_info
+
+
+def _reach(product: ProductModel) -> dict:
+    reach = getattr(product, "_graphql_reach", None)
+    if reach is None:
+        reach = _page_reach(product) or selectors.product_reach(product=product)
+        product._graphql_reach = reach
+    return reach
+
+
+def _page_reach(product: ProductModel) -> dict | None:
+    """Return product_reach() from the links prefetched for a page, or None.
+
+    The same rule as catalog.selectors.product_reach, which runs one query
+    per product; tests/graphql check that the two agree.
+    """
+    if product.benefit_rule != ProductModel.BenefitRule.LINKS:
+        return None
+    links = getattr(product.producer, LINKS_ATTR, None)
+    if links is None:
+        return None
+    today = timezone.localdate()
+    active = [link for link in links if link.is_active_on(today)]
+    villages = {link.household.village.pk: link.household.village for link in active}
+    return {
+        "household_count": len({link.household_id for link in active}),
+        "villages": sorted(villages.values(), key=lambda village: village.code),
+    }
+
+
+def _links_prefetch(lookup: str) -> Prefetch:
+    links = BenefitLink.objects.select_related("household__village").order_by("pk")
+    return Prefetch(lookup, queryset=links, to_attr=LINKS_ATTR)
+
+
+def with_product_relations(products: QuerySet[ProductModel]) -> QuerySet:
+    """Return products with all that the Product type reads, loaded in bulk.
+
+    A fixed number of queries for a whole page: the page itself, then one
+    each for stockrecords, certificates and the producers' benefit links.
+    """
+    return products.select_related(
+        "product_class",
+        "producer__county__prefecture__province",
+        "origin_county__prefecture__province",
+        "origin_village",
+        "beneficiary__village",
+    ).prefetch_related(
+        "stockrecords", "certificates", _links_prefetch("producer__benefit_links")
+    )
+
+
+def with_producer_relations(producers: QuerySet[Partner]) -> QuerySet:
+    """Return producers with their county and public products in bulk."""
+    products = with_product_relations(selectors.products_with_origin())
+    return producers.select_related("county__prefecture__province").prefetch_related(
+        Prefetch(
+            "products", queryset=products.order_by("title", "pk"), to_attr=PRODUCTS_ATTR
+        )
+    )
