@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
 
+from shop.dashboard_access import staff_can_use_admin
+
 OSCAR_SHOP_NAME = "扶贫商城"
 OSCAR_SHOP_TAGLINE = "消费帮扶 · 每一分都算到建档立卡户"
 OSCAR_HOMEPAGE = reverse_lazy("catalogue:index")
@@ -34,14 +36,17 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [
             {
                 "label": _("Households"),
                 "url_name": "admin:catalog_household_changelist",
+                "access_fn": staff_can_use_admin,
             },
             {
                 "label": _("Benefit links"),
                 "url_name": "admin:catalog_benefitlink_changelist",
+                "access_fn": staff_can_use_admin,
             },
             {
                 "label": _("Certificates"),
                 "url_name": "admin:catalog_certificate_changelist",
+                "access_fn": staff_can_use_admin,
             },
         ],
     }

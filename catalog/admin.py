@@ -1,0 +1,90 @@
+"""Admin for the registry, benefit links and certificates.
+
+Households never show the HMAC of the head's ID number; only the masked forms
+are visible, and neither can be typed in here (imports set them).
+"""
+
+from django.contrib import admin
+
+from catalog import models
+
+
+@admin.register(models.Province)
+class ProvinceAdmin(admin.ModelAdmin):
+    list_display = ("code", "name")
+    search_fields = ("code", "name")
+
+
+@admin.register(models.Prefecture)
+class PrefectureAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "province")
+    search_fields = ("code", "name")
+
+
+@admin.register(models.County)
+class CountyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "prefecture", "is_poverty_county", "produce")
+    list_filter = ("is_poverty_county",)
+    search_fields = ("code", "name")
+
+
+@admin.register(models.Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "county")
+    search_fields = ("code", "name")
+    autocomplete_fields = ("county",)
+
+
+@admin.register(models.Village)
+class VillageAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "township")
+    search_fields = ("code", "name")
+    autocomplete_fields = ("township",)
+
+
+@admin.register(models.Household)
+class HouseholdAdmin(admin.ModelAdmin):
+    list_display = (
+        "registry_number",
+        "village",
+        "size",
+        "status",
+        "monitoring_kind",
+        "head_name_masked",
+        "snapshot_date",
+    )
+    list_filter = ("status", "monitoring_kind", "attribute", "main_cause")
+    search_fields = ("registry_number", "village__name", "village__code")
+    autocomplete_fields = ("village",)
+    readonly_fields = ("head_name_masked", "head_id_masked", "snapshot_date")
+
+
+@admin.register(models.BenefitLink)
+class BenefitLinkAdmin(admin.ModelAdmin):
+    list_display = (
+        "producer",
+        "household",
+        "link_type",
+        "weight",
+        "valid_from",
+        "valid_until",
+        "status",
+    )
+    list_filter = ("status", "link_type", "producer")
+    search_fields = ("household__registry_number", "producer__name")
+    autocomplete_fields = ("household",)
+
+
+@admin.register(models.Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = (
+        "product",
+        "issuer",
+        "catalogue_batch",
+        "document_number",
+        "valid_from",
+        "valid_until",
+    )
+    list_filter = ("issuer", "catalogue_batch")
+    search_fields = ("document_number", "product__title")
+    raw_id_fields = ("product",)
