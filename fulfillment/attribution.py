@@ -8,20 +8,18 @@ kept but not counted, with the reason.
 
 import datetime
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import BenefitLink, Certificate, Household
 from fulfillment.models import AttributionEntry
+from fulfillment.splitting import split_by_weight
 
 logger = logging.getLogger(__name__)
 
-FEN = Decimal("0.01")
 Reason = AttributionEntry.NotCountedReason
 
 
@@ -32,34 +30,8 @@ class Beneficiary:
     link_type: str
 
 
-def split_by_weight(
-    total: Decimal, weights: Sequence[Decimal], tie_keys: Sequence[str]
-) -> list[Decimal]:
-    """Split total into shares proportional to weights, exact to the fen.
-
-    Largest-remainder rounding: every share is first rounded down to the
-    fen, then the fen left over go one each to the shares with the largest
-    remainders, ties broken by tie_keys in ascending order. Raise ValueError
-    for an empty or non-positive weight.
-    """
-    if not weights or any(w <= 0 for w in weights):
-        raise ValueError("weights must be a non-empty list of positive numbers")
-    total_fen = int((total / FEN).to_integral_exact())
-    weight_sum = sum(Fraction(w) for w in weights)
-    exact = [Fraction(total_fen) * Fraction(w) / weight_sum for w in weights]
-    floors = [e.numerator // e.denominator for e in exact]
-
-    left_over = total_fen - sum(floors)
-    by_remainder = sorted(
-        range(len(weights)), key=lambda i: (-(exact[i] - floors[i]), tie_keys[i])
-    )
-    for i in by_remainder[:left_over]:
-        floors[i] += 1
-    return [Decimal(fen) * FEN for fen in floors]
-
-
 def beneficiaries_for(product, day: datetime.date) -> list[Beneficiary]:
-    """Return who benefits from a sale of product on day, by registry number."""
+    """Return who benefits from a sale of product on day, by registry no."""
     if product.benefit_rule == product.BenefitRule.DIRECT:
         if product.beneficiary is None:
             return []
@@ -77,7 +49,7 @@ def beneficiaries_for(product, day: datetime.date) -> list[Beneficiary]:
 
 
 def certificate_for(product, day: datetime.date) -> tuple[Certificate | None, str]:
-    """Return the product's certificate for day and the reason it does not count.
+    """Return the product's certificate for day and why it would not count.
 
     A certificate valid on day wins with an empty reason; otherwise the most
     recent one is returned with CERTIFICATE_NOT_VALID, or None with

@@ -20,7 +20,7 @@ def _decimal_sum(field: str, **filters) -> Coalesce:
 
 
 def order_impact(*, order) -> dict:
-    """Return what an order gives: ¥ counted and not, households and villages."""
+    """Return an order's impact: ¥ counted and not, households, villages."""
     entries = AttributionEntry.objects.filter(order=order)
     totals = entries.aggregate(
         attributed=_decimal_sum("amount"),
@@ -45,7 +45,7 @@ def order_entries(*, order) -> QuerySet[AttributionEntry]:
 
 
 def county_totals(counties: QuerySet[County] | None = None) -> list[County]:
-    """Return counties with attributed_total, counted_total, household_count."""
+    """Return counties with attributed and counted totals and households."""
     counties = counties if counties is not None else County.objects.all()
     codes = AttributionEntry.objects.values("county_code")
     per_county = (

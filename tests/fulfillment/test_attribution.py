@@ -13,8 +13,8 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_offer, create_order
 
 from catalog.models import BenefitLink, Household
-from fulfillment.attribution import split_by_weight
 from fulfillment.models import AppendOnlyError, AttributionEntry
+from fulfillment.splitting import split_by_weight
 from tests import factories
 
 Basket = get_model("basket", "Basket")

@@ -29,7 +29,7 @@ def china():
 
 @pytest.fixture
 def tea_and_tianma():
-    """Two producers: tea over three equal links, tianma over weights 1 and 2."""
+    """Two producers: tea over three equal links, tianma over 1 and 2."""
     tea = factories.StockRecordFactory(
         product__title="丹寨硒锌茶", price=Decimal("10.00")
     ).product
@@ -64,7 +64,7 @@ def add_to_basket(app, product, quantity=1):
 
 
 def checkout_as_guest(app, email="buyer@example.com"):
-    """Walk the checkout from the gateway to the placed order's thank-you page."""
+    """Walk the checkout from the gateway to the thank-you page."""
     gateway = app.get(reverse("checkout:index"))
     form = gateway.forms[0]
     form["username"] = email
@@ -77,7 +77,9 @@ def checkout_as_guest(app, email="buyer@example.com"):
     form["line1"] = "龙泉镇文化路 8 号"
     form["line4"] = "丹寨县"
     form["postcode"] = "557500"
-    page = form.submit().maybe_follow()
+    payment = form.submit().maybe_follow()
+    # One shipping method and no payment step: Oscar goes straight on.
+    assert payment.request.path == reverse("checkout:payment-details")
 
     preview = app.get(reverse("checkout:preview"))
     return preview.forms["place_order_form"].submit().maybe_follow()
