@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.db import models, transaction
 from oscar.apps.catalogue.categories import create_from_breadcrumbs
 from oscar.core.loading import get_model
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, ImageOps
 from pypinyin import lazy_pinyin
 
 from catalog.models import (
@@ -68,7 +68,7 @@ CATEGORY_COLOURS = {
     "干货": ((141, 110, 99), (239, 235, 233)),
     "休闲食品": ((106, 27, 154), (225, 190, 231)),
 }
-IMAGE_SIZE = 600
+IMAGE_SIZE = 480
 # Slugs and codes that save() derives from the name or title.
 FILLED_ON_SAVE = ("slug", "code")
 
@@ -316,35 +316,30 @@ def product_picture(title: str, category: str) -> bytes:
     pinyin.
     """
     dark, light = CATEGORY_COLOURS.get(category, ((69, 90, 100), (207, 216, 220)))
-    picture = Image.new("RGB", (IMAGE_SIZE, IMAGE_SIZE))
+    ramp = Image.linear_gradient("L").resize((IMAGE_SIZE, IMAGE_SIZE))
+    picture = ImageOps.colorize(ramp, dark, light)
     draw = ImageDraw.Draw(picture)
-    for y in range(IMAGE_SIZE):
-        share = y / IMAGE_SIZE
-        colour = tuple(
-            round(a + (b - a) * share) for a, b in zip(dark, light, strict=True)
-        )
-        draw.line([(0, y), (IMAGE_SIZE, y)], fill=colour)
     for x in range(-IMAGE_SIZE, IMAGE_SIZE, 40):
         draw.line([(x, IMAGE_SIZE), (x + IMAGE_SIZE, 0)], fill=light, width=2)
     _draw_caption(draw, title)
     buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
+    picture.save(buffer, format="PNG", compress_level=1)
     return buffer.getvalue()
 
 
 def _draw_caption(draw: ImageDraw.ImageDraw, title: str) -> None:
-    font = ImageFont.load_default(size=40)
+    font = ImageFont.load_default(size=34)
     words = [w[:1].upper() + w[1:] for w in " ".join(lazy_pinyin(title)).split()]
     lines, line = [], ""
     for word in words:
-        if line and len(line) + len(word) > 18:
+        if line and len(line) + len(word) > 16:
             lines.append(line)
             line = ""
         line = f"{line} {word}".strip()
     lines.append(line)
-    top = IMAGE_SIZE // 2 - 28 * len(lines)
+    top = IMAGE_SIZE // 2 - 24 * len(lines)
     for index, text in enumerate(lines):
-        position = (IMAGE_SIZE // 2, top + 56 * index)
+        position = (IMAGE_SIZE // 2, top + 48 * index)
         draw.text(
             position,
             text,
@@ -370,11 +365,12 @@ def _load_links(producer: Partner) -> None:
     ).order_by("registry_number")
     chosen = list(households)[turn :: same_county.count()][:LINKS_PER_PRODUCER]
     for index, household in enumerate(chosen):
-        _upsert(
-            BenefitLink,
-            _link_fields(producer, index),
+        # Link values come from this module, not the data files, so the
+        # database constraints are check enough.
+        BenefitLink.objects.update_or_create(
             producer=producer,
             household=household,
+            defaults=_link_fields(producer, index),
         )
 
 
