@@ -11,6 +11,7 @@ from catalog.models import Household
 from catalog.registry.importer import (
     EXPORT_COLUMNS,
     MissingColumns,
+    RegistryFileError,
     RowError,
     import_registry_csv,
     parse_date,
@@ -353,3 +354,25 @@ def test_no_id_number_name_health_or_phone_is_stored(tmp_path, villages):
     stored = " ".join(str(v) for h in Household.objects.values() for v in h.values())
     for secret in (HEAD_ID, SPOUSE_ID, CHILD_ID, "张三丰", "长期慢性病", "13912345678"):
         assert secret not in stored
+
+
+@pytest.mark.django_db
+def test_unknown_county_is_rejected(tmp_path, villages):
+    path = write_csv(tmp_path / "export.csv", [person(**{"县(市、区、旗)": "凯里市"})])
+
+    result = import_registry_csv(path)
+
+    reason = "No county named “凯里市”."
+    assert result.errors == [RowError(2, "县(市、区、旗)", "凯里市", reason)]
+
+
+@pytest.mark.django_db
+def test_empty_file_is_refused(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"\xef\xbb\xbf")
+
+    with pytest.raises(RegistryFileError) as raised:
+        import_registry_csv(path)
+
+    assert str(raised.value) == "The file is empty."
+    assert Household.objects.count() == 0
