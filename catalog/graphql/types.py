@@ -229,6 +229,9 @@ class Producer(DjangoObjectType):
         prefetched = getattr(root, PRODUCTS_ATTR, None)
         if prefetched is not None:
             return prefetched
+        # TODO: reached through a product (products → producer → products),
+        # each producer's products cost queries of their own, so that shape
+        # grows with the page; only a depth limit on queries bounds it now.
         products = selectors.producer_products(producer=root).order_by("title", "pk")
         return with_product_relations(products)
 
