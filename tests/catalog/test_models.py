@@ -1,4 +1,7 @@
-"""Validation of divisions, producers, links, certificates and products."""
+"""Validation of divisions, producers, links, certificates and products.
+
+Messages are checked in Chinese, the language shoppers and staff see first.
+"""
 
 import datetime
 from decimal import Decimal
@@ -31,9 +34,7 @@ def test_county_code_outside_its_prefecture_is_refused():
         code="520521", name="大方县", prefecture=factories.PrefectureFactory()
     )
 
-    assert errors_of(county) == {
-        "code": ["A county code starts with its prefecture's digits."]
-    }
+    assert errors_of(county) == {"code": ["县代码须以所属市（州）的代码开头。"]}
 
 
 @pytest.mark.parametrize("code", ["52263610020", "5226361002001", "52263610020x"])
@@ -47,9 +48,7 @@ def test_village_code_outside_its_township_is_refused():
     township = factories.TownshipFactory(code="522636100")
     village = Village(code="522636101201", name="样村", township=township)
 
-    assert errors_of(village) == {
-        "code": ["A village code starts with its township's code."]
-    }
+    assert errors_of(village) == {"code": ["村代码须以所属乡（镇）的代码开头。"]}
 
 
 def test_credit_code_with_a_bad_checksum_is_refused():
@@ -60,9 +59,7 @@ def test_credit_code_with_a_bad_checksum_is_refused():
     )
 
     assert errors_of(producer) == {
-        "credit_code": [
-            f"The credit code “{good[:17] + bad_check}” fails its checksum."
-        ]
+        "credit_code": [f"统一社会信用代码“{good[:17] + bad_check}”校验位错误。"]
     }
 
 
@@ -74,7 +71,7 @@ def test_benefit_link_weight_must_be_positive(weight):
         weight=weight,
     )
 
-    assert errors_of(link) == {"weight": ["A benefit link's weight must be positive."]}
+    assert errors_of(link) == {"weight": ["利益联结的权重必须大于零。"]}
     with pytest.raises(IntegrityError), transaction.atomic():
         link.save()
     assert BenefitLink.objects.count() == 0
@@ -88,7 +85,7 @@ def test_certificate_ending_before_it_starts_is_refused():
     )
 
     assert errors_of(certificate) == {
-        "valid_until": ["A certificate cannot end before it starts."]
+        "valid_until": ["认定的有效期止不能早于有效期起。"]
     }
     with pytest.raises(IntegrityError), transaction.atomic():
         certificate.save()
@@ -101,9 +98,7 @@ def test_direct_rule_needs_a_household():
     with pytest.raises(ValidationError) as caught:
         product.clean()
 
-    assert caught.value.message_dict == {
-        "beneficiary": ["The direct rule needs a beneficiary household."]
-    }
+    assert caught.value.message_dict == {"beneficiary": ["直接归属规则须指定受益户。"]}
 
 
 def test_origin_village_must_lie_in_the_origin_county():
@@ -119,6 +114,4 @@ def test_origin_village_must_lie_in_the_origin_county():
     with pytest.raises(ValidationError) as caught:
         product.clean()
 
-    assert caught.value.message_dict == {
-        "origin_village": ["The origin village is not in the origin county."]
-    }
+    assert caught.value.message_dict == {"origin_village": ["产地村不在产地县内。"]}

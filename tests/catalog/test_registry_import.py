@@ -6,6 +6,7 @@ import hashlib
 import hmac
 
 import pytest
+from django.utils import translation
 
 from catalog.models import Household
 from catalog.registry.importer import (
@@ -22,6 +23,13 @@ HEAD_ID = "522636198001010016"
 SPOUSE_ID = "522636198506120026"
 CHILD_ID = "522636201003050032"
 OTHER_HEAD_ID = "522636196209200055"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Check messages against their English source; one test reads Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -155,6 +163,17 @@ def test_missing_columns_are_named_before_anything_is_written(tmp_path, villages
     assert str(raised.value) == "The file lacks required columns: 户编号, 证件号码."
     assert raised.value.columns == ["户编号", "证件号码"]
     assert Household.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_missing_columns_are_named_in_chinese_by_default(tmp_path, villages):
+    columns = [c for c in EXPORT_COLUMNS if c != "行政村"]
+    path = write_csv(tmp_path / "export.csv", two_households(), columns=columns)
+
+    with translation.override("zh-hans"), pytest.raises(MissingColumns) as raised:
+        import_registry_csv(path)
+
+    assert str(raised.value) == "文件缺少必需的列：行政村。"
 
 
 @pytest.mark.django_db
