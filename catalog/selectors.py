@@ -48,14 +48,14 @@ def _villages_of(links: list[BenefitLink]) -> list[Village]:
 
 
 def producer_reach(*, producer: Partner) -> dict:
-    """Return how many households and which villages the producer's links reach."""
+    """Return how many households and villages the producer's links reach."""
     links = active_links(producer_id=producer.pk)
     households = {link.household_id for link in links}
     return {"household_count": len(households), "villages": _villages_of(links)}
 
 
 def product_reach(*, product: Product) -> dict:
-    """Return how many households a sale of product benefits, and their villages.
+    """Return how many households a sale of product benefits, and where.
 
     Nothing personal: a count and village names only.
     """
@@ -86,8 +86,6 @@ def products_with_origin() -> QuerySet[Product]:
     return (
         Product.objects.browsable()
         .filter(is_public=True)
-        .select_related(
-            "producer", "origin_county", "origin_village__township__county"
-        )
+        .select_related("producer", "origin_county", "origin_village__township__county")
         .prefetch_related(Prefetch("certificates"))
     )

@@ -59,11 +59,14 @@ class Product(AbstractProduct):
         if self.benefit_rule == self.BenefitRule.LINKS and self.beneficiary_id:
             errors["beneficiary"] = _("Only the direct rule names a household.")
         village_county = self.origin_village and self.origin_village.county_code
-        if village_county and self.origin_county_id:
-            if village_county != self.origin_county.code:
-                errors["origin_village"] = _(
-                    "The origin village is not in the origin county."
-                )
+        if (
+            village_county
+            and self.origin_county_id
+            and village_county != self.origin_county.code
+        ):
+            errors["origin_village"] = _(
+                "The origin village is not in the origin county."
+            )
         if errors:
             raise ValidationError(errors)
 

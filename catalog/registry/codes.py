@@ -83,7 +83,7 @@ def credit_code_check_char(first17: str) -> str:
 
 
 def validate_credit_code(value: str) -> None:
-    """Raise ValidationError unless value is a valid 18-character credit code."""
+    """Raise ValidationError unless value is a valid credit code."""
     value = value or ""
     shape_ok = len(value) == 18 and all(c in CREDIT_CODE_CHARSET for c in value)
     if not shape_ok:

@@ -53,9 +53,7 @@ def linked_product(price, numbers_and_weights, **product_kwargs):
 
 
 def test_ten_yuan_over_three_equal_weights():
-    shares = split_by_weight(
-        Decimal("10.00"), [Decimal(1)] * 3, ["c", "a", "b"]
-    )
+    shares = split_by_weight(Decimal("10.00"), [Decimal(1)] * 3, ["c", "a", "b"])
 
     # The spare fen goes to the first tie key in order ("a"), the second.
     assert shares == [Decimal("3.33"), Decimal("3.34"), Decimal("3.33")]
