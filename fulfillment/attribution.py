@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import BenefitLink, Certificate, Household
+from fulfillment.ledger import append_entries
 from fulfillment.models import AttributionEntry
 from fulfillment.splitting import split_by_weight
 
@@ -131,7 +132,6 @@ def attribute_order(*, order) -> list[AttributionEntry]:
     entries = []
     for line in lines.prefetch_related("product__certificates"):
         entries.extend(_line_entries(order, line, day))
-    for entry in entries:
-        entry.save()
+    append_entries(entries)
     logger.info("order attributed order=%s entries=%d", order.number, len(entries))
     return entries

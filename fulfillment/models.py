@@ -2,10 +2,16 @@
 
 Entries are append-only. Nothing in the code updates or deletes one; the
 model and its queryset refuse both so that a slip cannot rewrite history.
+Each entry is also chained to the one before it by a SHA-256 hash
+(fulfillment.ledger), so that a change made behind the ORM's back is found.
 """
 
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+GENESIS_HASH = "0" * 64
 
 
 class AppendOnlyError(RuntimeError):
@@ -24,6 +30,10 @@ class AttributionEntryQuerySet(models.QuerySet):
 
 
 class AttributionEntry(models.Model):
+    class Kind(models.TextChoices):
+        SALE = "sale", _("sale")
+        REVERSAL = "reversal", _("reversal")
+
     class Rule(models.TextChoices):
         DIRECT = "direct", _("one household directly")
         LINKS = "links", _("benefit links by weight")
@@ -87,7 +97,33 @@ class AttributionEntry(models.Model):
         choices=NotCountedReason.choices,
         blank=True,
     )
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # A default rather than auto_now_add: the ledger sets the time itself
+    # before hashing it, and auto_now_add would overwrite it on save.
+    created_at = models.DateTimeField(
+        _("recorded at"), default=timezone.now, editable=False
+    )
+
+    kind = models.CharField(
+        _("kind"), max_length=8, choices=Kind.choices, default=Kind.SALE
+    )
+    reverses = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        verbose_name=_("reverses"),
+    )
+    reversal_reason = models.CharField(_("why reversed"), max_length=128, blank=True)
+
+    # The hash chain, set by fulfillment.ledger.append_entries only.
+    sequence = models.PositiveBigIntegerField(
+        _("sequence"), unique=True, editable=False
+    )
+    previous_hash = models.CharField(
+        _("previous entry's hash"), max_length=64, editable=False
+    )
+    entry_hash = models.CharField(_("entry hash"), max_length=64, editable=False)
 
     objects = AttributionEntryQuerySet.as_manager()
 
@@ -99,14 +135,54 @@ class AttributionEntry(models.Model):
             models.Index(fields=["county_code", "is_counted"]),
             models.Index(fields=["village_code", "is_counted"]),
         ]
+        constraints = [
+            # A sale never reverses anything; a reversal always names its
+            # sale and takes money away.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="sale", reverses__isnull=True)
+                    | Q(kind="reversal", reverses__isnull=False, amount__lt=0)
+                ),
+                name="attribution_kind_sign_reverses",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.number}/{self.line_id} → {self.registry_number}"
 
     def save(self, *args, **kwargs) -> None:
+        """Append a new entry to the hash chain (fulfillment.ledger).
+
+        Every insert goes through the chain, whoever calls save() or
+        create(). Raise AppendOnlyError for an entry that is already stored.
+        """
         if self.pk is not None:
             raise AppendOnlyError("attribution entries are never updated")
-        super().save(*args, **kwargs)
+        from fulfillment.ledger import append_entries
+
+        with transaction.atomic():
+            append_entries([self])
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("attribution entries are never deleted")
+
+
+class LedgerHead(models.Model):
+    """The last link of the attribution chain: one row, locked to append.
+
+    Appending takes a row lock on it (select_for_update) inside the order's
+    transaction, so that concurrent appends queue up instead of forking.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("ledger head")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="ledger_head_single_row"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ledger head {self.last_sequence}"
