@@ -26,6 +26,9 @@ def order_impact(*, order) -> dict:
         attributed=_decimal_sum("amount"),
         counted=_decimal_sum("amount", is_counted=True),
         households=Count("household", distinct=True),
+        counted_households=Count(
+            "household", distinct=True, filter=Q(is_counted=True)
+        ),
     )
     village_codes = sorted(set(entries.values_list("village_code", flat=True)))
     villages = list(Village.objects.filter(code__in=village_codes).order_by("code"))
@@ -34,6 +37,7 @@ def order_impact(*, order) -> dict:
         "counted": totals["counted"],
         "not_counted": totals["attributed"] - totals["counted"],
         "household_count": totals["households"],
+        "counted_household_count": totals["counted_households"],
         "village_count": len(village_codes),
         "villages": villages,
     }

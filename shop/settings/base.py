@@ -26,7 +26,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "oscar.config.Shop",
     "oscar.apps.analytics.apps.AnalyticsConfig",
-    "oscar.apps.checkout.apps.CheckoutConfig",
+    "fulfillment.checkout.apps.CheckoutConfig",
     "oscar.apps.address.apps.AddressConfig",
     "fulfillment.shipping.apps.ShippingConfig",
     "catalog.catalogue.apps.CatalogueConfig",
@@ -113,7 +113,7 @@ AUTH_PASSWORD_VALIDATORS = [
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "shop" / "locale"]
+LOCALE_PATHS = [BASE_DIR / "shop" / "locale", BASE_DIR / "shop" / "locale_oscar"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

@@ -24,7 +24,13 @@ OSCAR_ORDER_STATUS_PIPELINE = {
     "已完成": (),
     "已取消": (),
 }
-OSCAR_REQUIRED_ADDRESS_FIELDS = ("first_name", "line1", "line4", "postcode", "country")
+OSCAR_REQUIRED_ADDRESS_FIELDS = (
+    "first_name",
+    "line1",
+    "line4",
+    "postcode",
+    "country",
+)
 OSCAR_SLUG_ALLOW_UNICODE = False
 OSCAR_SLUG_FUNCTION = "catalog.slugs.pinyin_slugify"
 
@@ -51,3 +57,4 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [
         ],
     }
 ]
+PHONENUMBER_DEFAULT_REGION = "CN"

@@ -72,8 +72,7 @@ def checkout_as_guest(app, email="buyer@example.com"):
     address_page = form.submit().follow()
 
     form = address_page.forms["new_shipping_address"]
-    form["first_name"] = "李"
-    form["last_name"] = "华"
+    form["first_name"] = "李华"
     form["line1"] = "龙泉镇文化路 8 号"
     form["line4"] = "丹寨县"
     form["postcode"] = "557500"

@@ -102,8 +102,7 @@ def test_signed_in_customer_sees_impact_in_order_history(django_app, china, hone
     address_page = django_app.get(reverse("checkout:shipping-address"))
     form = address_page.forms["new_shipping_address"]
     for field, value in {
-        "first_name": "赵",
-        "last_name": "敏",
+        "first_name": "赵敏",
         "line1": "龙泉镇 1 号",
         "line4": "丹寨县",
         "postcode": "557500",

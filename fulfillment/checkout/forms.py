@@ -1,0 +1,30 @@
+"""Checkout forms laid out the way Chinese addresses are written.
+
+One field for the recipient's full name (family name first, as written),
+then province, city and street; no separate given and family names.
+"""
+
+from django.utils.translation import gettext_lazy as _
+from oscar.apps.checkout import forms
+
+
+class ShippingAddressForm(forms.ShippingAddressForm):
+    class Meta(forms.ShippingAddressForm.Meta):
+        fields = [
+            "first_name",
+            "phone_number",
+            "state",
+            "line4",
+            "line1",
+            "line2",
+            "postcode",
+            "country",
+            "notes",
+        ]
+        labels = {
+            "first_name": _("Recipient's full name"),
+            "state": _("Province"),
+            "line4": _("City or county"),
+            "line1": _("Street address"),
+            "line2": _("Building, room (optional)"),
+        }
