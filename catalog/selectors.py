@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch, QuerySet
 from django.utils import timezone
 
 from catalog.catalogue.models import Product
-from catalog.models import BenefitLink, Certificate, Village
+from catalog.models import BenefitLink, Certificate
 from catalog.partner.models import Partner
 
 
@@ -42,33 +42,45 @@ def active_links(
     return [link for link in links if link.is_active_on(day)]
 
 
-def _villages_of(links: list[BenefitLink]) -> list[Village]:
-    villages = {link.household.village.pk: link.household.village for link in links}
-    return sorted(villages.values(), key=lambda v: v.code)
+def reach_of_links(links, day: datetime.date | None = None) -> dict:
+    """Return the households and villages that the active links reach on day.
+
+    Counts every linked household and, apart, those whose sales count today
+    (eligible ones); villages are listed by code. Nothing personal.
+    """
+    day = day or timezone.localdate()
+    active = [link for link in links if link.is_active_on(day)]
+    households = {link.household_id: link.household for link in active}
+    villages = {h.village.pk: h.village for h in households.values()}
+    return {
+        "household_count": len(households),
+        "eligible_count": sum(h.is_eligible() for h in households.values()),
+        "villages": sorted(villages.values(), key=lambda v: v.code),
+    }
 
 
 def producer_reach(*, producer: Partner) -> dict:
     """Return how many households and villages the producer's links reach."""
-    links = active_links(producer_id=producer.pk)
-    households = {link.household_id for link in links}
-    return {"household_count": len(households), "villages": _villages_of(links)}
+    return reach_of_links(active_links(producer_id=producer.pk))
 
 
 def product_reach(*, product: Product) -> dict:
     """Return how many households a sale of product benefits, and where.
 
-    Nothing personal: a count and village names only.
+    Nothing personal: counts and village names only.
     """
     if product.benefit_rule == Product.BenefitRule.DIRECT:
         household = product.beneficiary
         if household is None:
-            return {"household_count": 0, "villages": []}
-        return {"household_count": 1, "villages": [household.village]}
+            return {"household_count": 0, "eligible_count": 0, "villages": []}
+        return {
+            "household_count": 1,
+            "eligible_count": int(household.is_eligible()),
+            "villages": [household.village],
+        }
     if product.producer_id is None:
-        return {"household_count": 0, "villages": []}
-    links = active_links(producer_id=product.producer_id)
-    households = {link.household_id for link in links}
-    return {"household_count": len(households), "villages": _villages_of(links)}
+        return {"household_count": 0, "eligible_count": 0, "villages": []}
+    return reach_of_links(active_links(producer_id=product.producer_id))
 
 
 def current_certificate(*, product: Product) -> Certificate | None:

@@ -344,23 +344,17 @@ def _reach(product: ProductModel) -> dict:
 
 
 def _page_reach(product: ProductModel) -> dict | None:
-    """Return product_reach() from the links prefetched for a page, or None.
+    """Return the product's reach from links prefetched for a page, or None.
 
-    The same rule as catalog.selectors.product_reach, which runs one query
-    per product; tests/graphql check that the two agree.
+    product_reach() would run one query per product; both share
+    selectors.reach_of_links, and tests/graphql check that they agree.
     """
     if product.benefit_rule != ProductModel.BenefitRule.LINKS:
         return None
     links = getattr(product.producer, LINKS_ATTR, None)
     if links is None:
         return None
-    today = timezone.localdate()
-    active = [link for link in links if link.is_active_on(today)]
-    villages = {link.household.village.pk: link.household.village for link in active}
-    return {
-        "household_count": len({link.household_id for link in active}),
-        "villages": sorted(villages.values(), key=lambda village: village.code),
-    }
+    return selectors.reach_of_links(links)
 
 
 def _links_prefetch(lookup: str) -> Prefetch:

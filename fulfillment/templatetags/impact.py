@@ -2,6 +2,7 @@
 
 from django import template
 
+from catalog.models import BenefitLink
 from fulfillment import selectors
 
 register = template.Library()
@@ -26,3 +27,9 @@ def order_ledger(order) -> dict:
         "goods_total": goods,
         "balances": total == goods,
     }
+
+
+@register.filter
+def link_type_label(code: str) -> str:
+    """Return the readable name of a benefit link type code."""
+    return dict(BenefitLink.LinkType.choices).get(code, code)

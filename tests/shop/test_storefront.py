@@ -147,5 +147,7 @@ def test_dashboard_shows_an_orders_attribution_entries(django_app, china, honey)
     # ¥136.00 over two equal links; shipping is free over ¥99.
     assert amounts == ["¥68.00", "¥68.00"]
     assert page.html.select_one("#attribution-total").text == "¥136.00"
+    link_types = {row.select("td")[6].text for row in rows}
+    assert link_types == {"订单收购"}
     assert order.total_incl_tax - order.shipping_incl_tax == Decimal("136.00")
     assert AttributionEntry.objects.filter(order=order).count() == 2

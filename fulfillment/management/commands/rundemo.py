@@ -17,7 +17,11 @@ class Command(BaseCommand):
     help = "Migrate, load the demo data and run the shop at http://127.0.0.1:8000"
 
     def add_arguments(self, parser):
-        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--addrport",
+            default="127.0.0.1:8000",
+            help="Address and port to serve on (default 127.0.0.1:8000).",
+        )
         parser.add_argument(
             "--no-serve", action="store_true", help="Prepare everything, then exit."
         )
@@ -26,6 +30,13 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
         self._ensure_staff_account()
+        if no_serve:
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Demo data ready. Sign in with {DEMO_EMAIL} / {DEMO_PASSWORD}"
+                )
+            )
+            return
         self.stdout.write(
             self.style.SUCCESS(
                 f"\nShop:      http://{addrport}/\n"
@@ -34,10 +45,9 @@ class Command(BaseCommand):
                 f"Sign in with {DEMO_EMAIL} / {DEMO_PASSWORD}\n"
             )
         )
-        if not no_serve:
-            # The autoreloader would run this whole command again in its
-            # child process; serve once, without it.
-            call_command("runserver", addrport, use_reloader=False)
+        # The autoreloader would run this whole command again in its child
+        # process; serve once, without it.
+        call_command("runserver", addrport, use_reloader=False)
 
     def _ensure_staff_account(self) -> None:
         User = get_user_model()
