@@ -16,13 +16,30 @@ OSCAR_DEFAULT_CURRENCY = "CNY"
 OSCAR_CURRENCY_FORMAT = {"CNY": {"format": "¥#,##0.00", "currency_digits": False}}
 OSCAR_ALLOW_ANON_CHECKOUT = True
 OSCAR_FROM_EMAIL = "shop@fupin.example"
-OSCAR_INITIAL_ORDER_STATUS = "待处理"
-OSCAR_INITIAL_LINE_STATUS = "待处理"
-OSCAR_ORDER_STATUS_PIPELINE = {
-    "待处理": ("处理中", "已取消"),
-    "处理中": ("已完成", "已取消"),
-    "已完成": (),
+# Statuses are stored as shown: Oscar's templates print them as they are.
+# Line statuses follow the pipeline; the order's status is derived from its
+# lines by fulfillment.lines, never set by hand.
+OSCAR_INITIAL_ORDER_STATUS = "待确认"
+OSCAR_INITIAL_LINE_STATUS = "待确认"
+OSCAR_LINE_STATUS_PIPELINE = {
+    "待确认": ("已确认", "已取消"),
+    "已确认": ("已发货", "已取消"),
+    "已发货": ("已送达", "已退款"),
+    "已送达": ("已退款",),
     "已取消": (),
+    "已退款": (),
+}
+OSCAR_ORDER_STATUS_PIPELINE = {
+    status: ("待确认", "已确认", "部分发货", "已发货", "已送达", "已取消", "已退款")
+    for status in (
+        "待确认",
+        "已确认",
+        "部分发货",
+        "已发货",
+        "已送达",
+        "已取消",
+        "已退款",
+    )
 }
 OSCAR_REQUIRED_ADDRESS_FIELDS = (
     "first_name",
