@@ -3,7 +3,7 @@
 Usage (PostgreSQL only; SQLite serialises writers and proves nothing):
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fupin_bench \\
-        .venv/bin/python bench/oversell.py [--trials N] [--buyers N] [--units N]
+        .venv/bin/python bench/oversell.py [--trials N] [--buyers N]
 
 The database is created if missing and migrated. Each trial resets one
 product's stock to --units and releases --buyers threads (each with its own
