@@ -5,7 +5,8 @@ Usage (PostgreSQL only; SQLite serialises writers and proves nothing):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/fupin_bench \\
         .venv/bin/python bench/oversell.py [--trials N] [--buyers N]
 
-The database is created if missing and migrated. Each trial resets one
+The database (its name must contain "bench") is dropped, created and
+migrated. Each trial resets one
 product's stock to --units and releases --buyers threads (each with its own
 connection) at once through a barrier. It prints, for the shop's order
 creator and for stock django-oscar's as a control (availability check, then
@@ -24,18 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")
 
 
-def ensure_database(url: str) -> None:
-    """Create the benchmark database when it does not exist yet."""
+def recreate_database(url: str) -> None:
+    """Drop and create the benchmark database, whose name must say bench."""
     import psycopg
 
     name = url.rsplit("/", 1)[1]
+    if "bench" not in name:
+        sys.exit(f"Refusing to drop {name!r}: use a database named *bench*.")
     admin = url.rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
-        ).fetchone()
-        if not exists:
-            conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 class Race:
@@ -163,7 +163,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
-    ensure_database(url)
+    recreate_database(url)
 
     import logging
 
