@@ -26,9 +26,7 @@ def order_impact(*, order) -> dict:
         attributed=_decimal_sum("amount"),
         counted=_decimal_sum("amount", is_counted=True),
         households=Count("household", distinct=True),
-        counted_households=Count(
-            "household", distinct=True, filter=Q(is_counted=True)
-        ),
+        counted_households=Count("household", distinct=True, filter=Q(is_counted=True)),
     )
     village_codes = sorted(set(entries.values_list("village_code", flat=True)))
     villages = list(Village.objects.filter(code__in=village_codes).order_by("code"))
@@ -69,3 +67,19 @@ def county_totals(counties: QuerySet[County] | None = None) -> list[County]:
         county.counted_total = row.get("counted", ZERO)
         county.household_count = row.get("households", 0)
     return result
+
+
+def _exact_sum(entries: QuerySet[AttributionEntry]) -> Decimal:
+    # SQLite sums decimals as floats: a fully refunded line would come
+    # back as -3.5e-18. One order's entries are few; add them exactly.
+    return sum(entries.values_list("amount", flat=True), ZERO)
+
+
+def line_net_attributed(line) -> Decimal:
+    """Return what a line attributes now: its sales less their reversals."""
+    return _exact_sum(AttributionEntry.objects.filter(line=line))
+
+
+def order_net_attributed(order) -> Decimal:
+    """Return what an order attributes now: its sales less their reversals."""
+    return _exact_sum(AttributionEntry.objects.filter(order=order))
