@@ -186,3 +186,40 @@ class LedgerHead(models.Model):
 
     def __str__(self) -> str:
         return f"ledger head {self.last_sequence}"
+
+
+class LineAdjustment(models.Model):
+    """Units taken off an order line: cancelled before shipping or refunded.
+
+    Append-only like the ledger: the sum of a line's adjustments is how many
+    of its units are gone and how much of its price was given back.
+    """
+
+    class Kind(models.TextChoices):
+        CANCELLATION = "cancellation", _("cancellation")
+        REFUND = "refund", _("refund")
+
+    line = models.ForeignKey(
+        "order.Line", on_delete=models.PROTECT, related_name="adjustments"
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    amount = models.DecimalField(_("amount refunded"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=255)
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["line", "pk"]
+        verbose_name = _("line adjustment")
+        verbose_name_plural = _("line adjustments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="line_adjustment_quantity_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="line_adjustment_amount_gte_0"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.quantity} × line {self.line_id}"

@@ -1,0 +1,155 @@
+"""Cancel or refund whole orders, lines or some of a line's units.
+
+Before shipping, a cancellation gives the units back to stock; after
+shipping, a refund does not (the goods have left). Either way the money is
+taken off the line's households with reversing attribution entries, so a
+line's net attributed always equals what remains paid for it.
+"""
+
+import logging
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+from oscar.core.loading import get_model
+
+from fulfillment import lines as line_statuses
+from fulfillment import stock
+from fulfillment.models import AttributionEntry, LineAdjustment
+from fulfillment.refunds import refund_amount_for_quantity, reverse_line
+
+logger = logging.getLogger(__name__)
+
+Line = get_model("order", "Line")
+
+NOT_SHIPPED = {line_statuses.PENDING, line_statuses.CONFIRMED}
+SHIPPED = {line_statuses.SHIPPED, line_statuses.DELIVERED}
+
+
+class AdjustmentRefused(ValueError):
+    """The cancellation or refund does not fit the line; nothing changed."""
+
+
+def adjusted_quantity(line) -> int:
+    """Return how many of line's units were cancelled or refunded."""
+    total = line.adjustments.aggregate(total=Sum("quantity"))["total"]
+    return total or 0
+
+
+def _check_quantity(line, quantity: int) -> int:
+    already = adjusted_quantity(line)
+    left = line.quantity - already
+    if quantity < 1 or quantity > left:
+        raise AdjustmentRefused(
+            _("Line “%(title)s” has %(left)d unit(s) left; %(asked)d cannot be taken.")
+            % {"title": line.title, "left": left, "asked": quantity}
+        )
+    return already
+
+
+def _adjust(*, line, quantity: int, reason: str, kind: str) -> LineAdjustment:
+    if not reason.strip():
+        raise AdjustmentRefused(_("Say why the units are taken off the line."))
+    already = _check_quantity(line, quantity)
+    amount = refund_amount_for_quantity(
+        line=line, quantity=quantity, already_cancelled=already
+    )
+    has_entries = AttributionEntry.objects.filter(line=line).exists()
+    if amount > 0 and has_entries:
+        reverse_line(line=line, amount=amount, reason=reason)
+    adjustment = LineAdjustment.objects.create(
+        line=line, kind=kind, quantity=quantity, amount=amount, reason=reason
+    )
+    logger.info(
+        "line adjusted order=%s line=%s kind=%s quantity=%d amount=%s",
+        line.order.number,
+        line.pk,
+        kind,
+        quantity,
+        amount,
+    )
+    return adjustment
+
+
+def _locked(line):
+    return Line.objects.select_for_update().select_related("order").get(pk=line.pk)
+
+
+def line_cancel(*, line, quantity: int, reason: str) -> LineAdjustment:
+    """Cancel quantity units of a line that has not shipped; restock them.
+
+    Raise AdjustmentRefused when the line has shipped, is closed, or has
+    fewer units left than quantity. Nothing changes when it is raised.
+    """
+    with transaction.atomic():
+        line = _locked(line)
+        if line.status not in NOT_SHIPPED:
+            raise AdjustmentRefused(
+                _("Line “%(title)s” is “%(status)s” and can no longer be cancelled.")
+                % {"title": line.title, "status": line.status}
+            )
+        adjustment = _adjust(
+            line=line,
+            quantity=quantity,
+            reason=reason,
+            kind=LineAdjustment.Kind.CANCELLATION,
+        )
+        if (
+            line.stockrecord_id
+            and line.product
+            and line.product.get_product_class().track_stock
+        ):
+            stock.release(stockrecord_id=line.stockrecord_id, quantity=quantity)
+        if adjusted_quantity(line) == line.quantity:
+            line_statuses.line_status_change(line=line, status=line_statuses.CANCELLED)
+    return adjustment
+
+
+def line_refund(*, line, quantity: int, reason: str) -> LineAdjustment:
+    """Refund quantity units of a shipped or delivered line.
+
+    Raise AdjustmentRefused before shipping (cancel instead) or when fewer
+    units are left than quantity. Stock is not touched: the goods left.
+    """
+    with transaction.atomic():
+        line = _locked(line)
+        if line.status not in SHIPPED:
+            raise AdjustmentRefused(
+                _("Line “%(title)s” is “%(status)s”: only shipped lines are refunded.")
+                % {"title": line.title, "status": line.status}
+            )
+        adjustment = _adjust(
+            line=line, quantity=quantity, reason=reason, kind=LineAdjustment.Kind.REFUND
+        )
+        if adjusted_quantity(line) == line.quantity:
+            line_statuses.line_status_change(line=line, status=line_statuses.REFUNDED)
+    return adjustment
+
+
+def order_cancel(*, order, reason: str) -> list[LineAdjustment]:
+    """Cancel every remaining unit of an order that has not shipped at all.
+
+    Raise AdjustmentRefused, changing nothing, when any line has shipped:
+    such an order is refunded line by line instead.
+    """
+    with transaction.atomic():
+        lines = list(order.lines.select_for_update().order_by("pk"))
+        shipped = [line for line in lines if line.status in SHIPPED]
+        if shipped:
+            raise AdjustmentRefused(
+                _("Order %(number)s has shipped lines and cannot be cancelled whole.")
+                % {"number": order.number}
+            )
+        adjustments = []
+        for line in lines:
+            left = line.quantity - adjusted_quantity(line)
+            if left and line.status in NOT_SHIPPED:
+                adjustments.append(line_cancel(line=line, quantity=left, reason=reason))
+    return adjustments
+
+
+def line_net_paid(line) -> Decimal:
+    """Return what remains paid for a line after its adjustments."""
+    refunded = line.adjustments.aggregate(total=Sum("amount"))["total"]
+    return line.line_price_incl_tax - (refunded or Decimal("0.00"))
