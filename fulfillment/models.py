@@ -223,3 +223,29 @@ class LineAdjustment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.quantity} × line {self.line_id}"
+
+
+class PlacementIntent(models.Model):
+    """One idempotency key of an order placed outside the browser.
+
+    The same key with the same content returns the order placed first; the
+    same key with different content is refused. The unique key makes two
+    concurrent requests with one key produce one order.
+    """
+
+    key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    content_digest = models.CharField(max_length=64)
+    order = models.OneToOneField(
+        "order.Order",
+        on_delete=models.PROTECT,
+        related_name="placement_intent",
+        null=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("placement intent")
+        verbose_name_plural = _("placement intents")
+
+    def __str__(self) -> str:
+        return self.key
