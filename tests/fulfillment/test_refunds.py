@@ -1,10 +1,11 @@
 """Reversing entries for cancellations and refunds (DESIGN.md §3.4)."""
 
+import threading
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, connections, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -22,6 +23,7 @@ from fulfillment.refunds import (
 )
 from fulfillment.selectors import line_net_attributed, order_net_attributed
 from tests import factories
+from tests.conftest import skip_or_fail
 from tests.fulfillment.test_ledger import attributed_line, order_line
 
 # Oscar's order factories trip a factory_boy deprecation; not ours to fix.
@@ -285,3 +287,36 @@ def test_random_cancellation_histories_keep_every_household_whole(
             assert all(net >= 0 for net in nets_by_household(line).values())
             assert verify_chain().ok
         raise Rollback
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_racing_full_refunds_reverse_the_line_once():
+    if connection.vendor != "postgresql":
+        skip_or_fail("the race needs PostgreSQL; set DATABASE_URL")
+    line = two_one_one_line()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def refunder():
+        try:
+            barrier.wait(timeout=30)
+            with transaction.atomic():
+                outcomes.append(
+                    len(reverse_line(line=line, amount=Decimal("9.00"), reason="退款"))
+                )
+        except AlreadyFullyReversed as refused:
+            outcomes.append(type(refused))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=refunder) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    # The second waits for the first's lock, then finds nothing left.
+    assert len(outcomes) == 2
+    assert set(outcomes) == {3, AlreadyFullyReversed}
+    assert line_net_attributed(line) == Decimal("0.00")
+    assert verify_chain().ok
