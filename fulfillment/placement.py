@@ -9,6 +9,7 @@ import hashlib
 import json
 import logging
 
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext as _
 from oscar.apps.order.exceptions import UnableToPlaceOrder
 
@@ -81,7 +82,8 @@ def lock_vouchers(*, basket, user) -> None:
     used up, e.g. by a buyer who placed an order a moment earlier. The row
     lock makes concurrent checkouts with a single-use voucher take turns.
     """
-    check_vouchers(basket.vouchers.select_for_update().order_by("pk"), user=user)
+    vouchers = basket.vouchers.select_for_update().order_by("pk")
+    check_vouchers(vouchers, user=user or AnonymousUser())
 
 
 def check_vouchers(vouchers, *, user) -> None:

@@ -108,3 +108,42 @@ def test_opposite_basket_orders_do_not_deadlock():
     assert all(order.lines.count() == 2 for order in placed)
     for record in StockRecord.objects.filter(product__in=[a, b]):
         assert (record.num_in_stock, record.num_allocated) == (3, 3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_single_use_voucher_is_applied_once_when_two_checkouts_race():
+    from django.contrib.auth.models import AnonymousUser
+    from oscar.apps.offer.applicator import Applicator
+    from oscar.test.factories import create_voucher
+
+    from fulfillment.placement import VoucherUnavailable
+
+    product = factories.StockRecordFactory(price=Decimal("50.00")).product
+    voucher = create_voucher(code="ONCE", usage="Single use")
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def buyer() -> None:
+        try:
+            basket = Basket.objects.create()
+            basket.strategy = Default()
+            basket.add_product(product, 1)
+            basket.vouchers.add(voucher)
+            Applicator().apply(basket, AnonymousUser())
+            barrier.wait(timeout=30)
+            outcomes.append(create_order(basket=basket))
+        except VoucherUnavailable as refused:
+            outcomes.append(refused)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=buyer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    kinds = sorted(type(outcome).__name__ for outcome in outcomes)
+    assert kinds == ["Order", "VoucherUnavailable"]
+    assert voucher.applications.count() == 1
+    assert Order.objects.count() == 1
