@@ -1,0 +1,76 @@
+"""Staff change lines in the dashboard through the shop's services."""
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from fulfillment import lines as statuses
+from fulfillment.models import AttributionEntry, LineAdjustment
+from tests.fulfillment.test_cancellations import order_of
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff_client(client):
+    user = get_user_model().objects.create_user(
+        username="ops",
+        email="ops@example.com",
+        password="x",
+        is_staff=True,
+        is_superuser=True,
+    )
+    client.force_login(user)
+    return client
+
+
+def change_line(client, order, line, status, quantity):
+    return client.post(
+        reverse("dashboard:order-detail", args=[order.number]),
+        {
+            "line_action": "change_line_statuses",
+            "selected_line": [line.pk],
+            f"selected_line_qty_{line.pk}": quantity,
+            "new_status": status,
+        },
+        follow=True,
+    )
+
+
+def test_cancelling_units_in_the_dashboard_restocks_and_reverses(staff_client):
+    order, line, record = order_of("10.00", 2, weights=(1,))
+
+    change_line(staff_client, order, line, statuses.CANCELLED, 1)
+
+    record.refresh_from_db()
+    assert record.num_allocated == 1
+    assert LineAdjustment.objects.get().amount == Decimal("10.00")
+    net = sum(e.amount for e in AttributionEntry.objects.filter(line=line))
+    assert net == Decimal("10.00")
+
+
+def test_a_shipped_line_cannot_be_cancelled_in_the_dashboard(staff_client):
+    order, line, record = order_of("10.00", 2, weights=(1,))
+    change_line(staff_client, order, line, statuses.CONFIRMED, 2)
+    change_line(staff_client, order, line, statuses.SHIPPED, 2)
+
+    page = change_line(staff_client, order, line, statuses.CANCELLED, 2)
+
+    line.refresh_from_db()
+    assert line.status == statuses.SHIPPED
+    assert LineAdjustment.objects.count() == 0
+    assert "已发货" in page.content.decode()
+
+
+def test_staff_cannot_set_the_order_status_by_hand(staff_client):
+    order, line, record = order_of("10.00", 1, weights=(1,))
+
+    staff_client.post(
+        reverse("dashboard:order-detail", args=[order.number]),
+        {"order_action": "change_order_status", "new_status": statuses.DELIVERED},
+    )
+
+    order.refresh_from_db()
+    assert order.status == statuses.PENDING
