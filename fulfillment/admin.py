@@ -8,6 +8,8 @@ from fulfillment.models import AttributionEntry
 @admin.register(AttributionEntry)
 class AttributionEntryAdmin(admin.ModelAdmin):
     list_display = (
+        "sequence",
+        "kind",
         "order",
         "registry_number",
         "village_code",
@@ -17,7 +19,7 @@ class AttributionEntryAdmin(admin.ModelAdmin):
         "not_counted_reason",
         "created_at",
     )
-    list_filter = ("is_counted", "not_counted_reason", "rule")
+    list_filter = ("kind", "is_counted", "not_counted_reason", "rule")
     search_fields = ("order__number", "registry_number", "village_code")
     list_select_related = ("order",)
 

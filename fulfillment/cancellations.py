@@ -17,7 +17,11 @@ from oscar.core.loading import get_model
 from fulfillment import lines as line_statuses
 from fulfillment import stock
 from fulfillment.models import AttributionEntry, LineAdjustment
-from fulfillment.refunds import refund_amount_for_quantity, reverse_line
+from fulfillment.refunds import (
+    REASON_MAX_LENGTH,
+    refund_amount_for_quantity,
+    reverse_line,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +55,10 @@ def _check_quantity(line, quantity: int) -> int:
 def _adjust(*, line, quantity: int, reason: str, kind: str) -> LineAdjustment:
     if not reason.strip():
         raise AdjustmentRefused(_("Say why the units are taken off the line."))
+    if len(reason) > REASON_MAX_LENGTH:
+        raise AdjustmentRefused(
+            _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH}
+        )
     already = _check_quantity(line, quantity)
     amount = refund_amount_for_quantity(
         line=line, quantity=quantity, already_cancelled=already

@@ -1,5 +1,6 @@
 """Read-side queries over the attribution ledger."""
 
+from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
@@ -9,6 +10,7 @@ from catalog.models import County, Village
 from fulfillment.models import AttributionEntry
 
 ZERO = Decimal("0.00")
+FEN = Decimal("0.01")
 
 
 def _decimal_sum(field: str, **filters) -> Coalesce:
@@ -20,24 +22,37 @@ def _decimal_sum(field: str, **filters) -> Coalesce:
 
 
 def order_impact(*, order) -> dict:
-    """Return an order's impact: ¥ counted and not, households, villages."""
-    entries = AttributionEntry.objects.filter(order=order)
-    totals = entries.aggregate(
-        attributed=_decimal_sum("amount"),
-        counted=_decimal_sum("amount", is_counted=True),
-        households=Count("household", distinct=True),
-        counted_households=Count("household", distinct=True, filter=Q(is_counted=True)),
+    """Return an order's net impact: ¥ counted and not, households, villages.
+
+    Sums in Python: an order has few entries, and SQLite's SUM() would turn
+    decimals into floats. A household whose share was fully reversed (a
+    cancelled line) no longer counts.
+    """
+    entries = AttributionEntry.objects.filter(order=order).only(
+        "amount", "is_counted", "household_id", "village_code"
     )
-    village_codes = sorted(set(entries.values_list("village_code", flat=True)))
-    villages = list(Village.objects.filter(code__in=village_codes).order_by("code"))
+    net: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    counted_net: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    village_of = {}
+    for entry in entries:
+        net[entry.household_id] += entry.amount
+        village_of[entry.household_id] = entry.village_code
+        if entry.is_counted:
+            counted_net[entry.household_id] += entry.amount
+    reached = [h for h, amount in net.items() if amount > 0]
+    village_codes = sorted({village_of[h] for h in reached})
+    attributed = sum(net.values(), ZERO)
+    counted = sum(counted_net.values(), ZERO)
     return {
-        "attributed": totals["attributed"],
-        "counted": totals["counted"],
-        "not_counted": totals["attributed"] - totals["counted"],
-        "household_count": totals["households"],
-        "counted_household_count": totals["counted_households"],
+        "attributed": attributed,
+        "counted": counted,
+        "not_counted": attributed - counted,
+        "household_count": len(reached),
+        "counted_household_count": sum(1 for a in counted_net.values() if a > 0),
         "village_count": len(village_codes),
-        "villages": villages,
+        "villages": list(
+            Village.objects.filter(code__in=village_codes).order_by("code")
+        ),
     }
 
 
@@ -63,8 +78,11 @@ def county_totals(counties: QuerySet[County] | None = None) -> list[County]:
     result = list(counties)
     for county in result:
         row = by_code.get(county.code, {})
-        county.attributed_total = row.get("attributed", ZERO)
-        county.counted_total = row.get("counted", ZERO)
+        # SQLite sums decimals as floats; round back to the fen.
+        county.attributed_total = (
+            Decimal(row.get("attributed", ZERO)).quantize(FEN) + ZERO
+        )
+        county.counted_total = Decimal(row.get("counted", ZERO)).quantize(FEN) + ZERO
         county.household_count = row.get("households", 0)
     return result
 

@@ -29,18 +29,17 @@ OSCAR_LINE_STATUS_PIPELINE = {
     "已取消": (),
     "已退款": (),
 }
-OSCAR_ORDER_STATUS_PIPELINE = {
-    status: ("待确认", "已确认", "部分发货", "已发货", "已送达", "已取消", "已退款")
-    for status in (
-        "待确认",
-        "已确认",
-        "部分发货",
-        "已发货",
-        "已送达",
-        "已取消",
-        "已退款",
-    )
-}
+_ORDER_STATUSES = (
+    "待确认",
+    "已确认",
+    "部分发货",
+    "已发货",
+    "已送达",
+    "已取消",
+    "已退款",
+)
+# Any move is allowed: fulfillment.lines derives the status, staff cannot.
+OSCAR_ORDER_STATUS_PIPELINE = dict.fromkeys(_ORDER_STATUSES, _ORDER_STATUSES)
 OSCAR_REQUIRED_ADDRESS_FIELDS = (
     "first_name",
     "line1",
