@@ -186,3 +186,17 @@ def test_net_attributed_equals_net_paid_through_any_history(
     cancelled = sum(a.quantity for a in line.adjustments.filter(kind="cancellation"))
     record.refresh_from_db()
     assert record.num_allocated == quantity - cancelled
+
+
+def test_impact_of_a_cancelled_order_is_nothing():
+    from fulfillment.selectors import order_impact
+
+    order, line, record = order_of("9.99", 3, weights=(2, 1))
+    line_cancel(line=line, quantity=1, reason="缺货")
+    assert order_impact(order=order)["attributed"] == Decimal("19.98")
+
+    order_cancel(order=order, reason="买家取消")
+
+    impact = order_impact(order=order)
+    assert (impact["attributed"], impact["counted"]) == (Decimal("0.00"),) * 2
+    assert (impact["household_count"], impact["village_count"]) == (0, 0)
