@@ -1,10 +1,16 @@
-"""Celery tasks triggered by orders; always enqueued after commit."""
+"""Celery tasks triggered by orders; always enqueued after commit.
+
+expire_unpaid_orders_task runs on celery beat (CELERY_BEAT_SCHEDULE in
+shop/settings/payments.py).
+"""
 
 import logging
 
 from celery import shared_task
 from django.contrib.auth.models import AnonymousUser
 from oscar.core.loading import get_class, get_model
+
+from fulfillment.payments.services import expire_unpaid_orders
 
 logger = logging.getLogger(__name__)
 
@@ -24,3 +30,11 @@ def send_order_placed_email_task(order_id: int, status_url: str = "") -> None:
     }
     OrderDispatcher(logger=logger).send_order_placed_email_for_user(order, context)
     logger.info("order email sent order=%s", order.number)
+
+
+@shared_task
+def expire_unpaid_orders_task() -> list[str]:
+    """Cancel orders whose payment is overdue; return their numbers."""
+    numbers = expire_unpaid_orders()
+    logger.info("expiry run done expired=%d", len(numbers))
+    return numbers

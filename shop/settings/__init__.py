@@ -9,5 +9,6 @@ from shop.settings.base import *  # noqa: F403
 from shop.settings.database import *  # noqa: F403
 from shop.settings.graphql import *  # noqa: F403
 from shop.settings.oscar import *  # noqa: F403
+from shop.settings.payments import *  # noqa: F403
 from shop.settings.search import *  # noqa: F403
 from shop.settings.tasks import *  # noqa: F403

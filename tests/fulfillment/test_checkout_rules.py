@@ -14,7 +14,11 @@ from fulfillment import placement
 from fulfillment.models import AttributionEntry
 from fulfillment.order import utils as order_utils
 from tests import factories
-from tests.shop.test_checkout import add_to_basket, china  # noqa: F401
+from tests.shop.test_checkout import (  # noqa: F401
+    add_to_basket,
+    china,
+    choose_payment_method,
+)
 
 Order = get_model("order", "Order")
 StockRecord = get_model("partner", "StockRecord")
@@ -32,7 +36,7 @@ def honey():
     return stockrecord
 
 
-def reach_preview(app, email="buyer@example.com"):
+def reach_preview(app, email="buyer@example.com", payment_method="bank_transfer"):
     gateway = app.get(reverse("checkout:index"))
     form = gateway.forms[0]
     form["username"] = email
@@ -45,7 +49,7 @@ def reach_preview(app, email="buyer@example.com"):
         "postcode": "557500",
     }.items():
         form[field] = value
-    form.submit().maybe_follow()
+    choose_payment_method(form.submit().maybe_follow(), payment_method)
     return app.get(reverse("checkout:preview"))
 
 

@@ -63,7 +63,15 @@ def add_to_basket(app, product, quantity=1):
     return form.submit().follow()
 
 
-def checkout_as_guest(app, email="buyer@example.com"):
+def choose_payment_method(page, method="bank_transfer"):
+    """Choose how to pay on the payment method page; return the next page."""
+    assert page.request.path == reverse("checkout:payment-method")
+    form = page.forms["payment_method_form"]
+    form["method"] = method
+    return form.submit().maybe_follow()
+
+
+def checkout_as_guest(app, email="buyer@example.com", payment_method="bank_transfer"):
     """Walk the checkout from the gateway to the thank-you page."""
     gateway = app.get(reverse("checkout:index"))
     form = gateway.forms[0]
@@ -76,8 +84,8 @@ def checkout_as_guest(app, email="buyer@example.com"):
     form["line1"] = "龙泉镇文化路 8 号"
     form["line4"] = "丹寨县"
     form["postcode"] = "557500"
-    payment = form.submit().maybe_follow()
-    # One shipping method and no payment step: Oscar goes straight on.
+    # One shipping method: Oscar goes straight on to the payment method.
+    payment = choose_payment_method(form.submit().maybe_follow(), payment_method)
     assert payment.request.path == reverse("checkout:payment-details")
 
     preview = app.get(reverse("checkout:preview"))

@@ -14,6 +14,7 @@ from tests.shop.test_checkout import (  # noqa: F401
     add_to_basket,
     checkout_as_guest,
     china,
+    choose_payment_method,
 )
 
 Basket = get_model("basket", "Basket")
@@ -108,7 +109,7 @@ def test_signed_in_customer_sees_impact_in_order_history(django_app, china, hone
         "postcode": "557500",
     }.items():
         form[field] = value
-    form.submit().maybe_follow()
+    choose_payment_method(form.submit().maybe_follow(), "cod")
     preview = django_app.get(reverse("checkout:preview"))
     thank_you = preview.forms["place_order_form"].submit().maybe_follow()
 

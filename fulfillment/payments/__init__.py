@@ -1,0 +1,1 @@
+"""Payment of orders without outside services: transfer, cash, a gateway."""
