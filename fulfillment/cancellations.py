@@ -84,6 +84,32 @@ def _locked(line):
     return Line.objects.select_for_update().select_related("order").get(pk=line.pk)
 
 
+def _restock(line, quantity: int) -> None:
+    product = line.product
+    if line.stockrecord_id and product and product.get_product_class().track_stock:
+        stock.release(stockrecord_id=line.stockrecord_id, quantity=quantity)
+
+
+def _cancel_units(line, quantity: int, reason: str) -> LineAdjustment:
+    adjustment = _adjust(
+        line=line,
+        quantity=quantity,
+        reason=reason,
+        kind=LineAdjustment.Kind.CANCELLATION,
+    )
+    if adjusted_quantity(line) == line.quantity:
+        line_statuses.line_status_change(line=line, status=line_statuses.CANCELLED)
+    return adjustment
+
+
+def _check_cancellable(line) -> None:
+    if line.status not in NOT_SHIPPED:
+        raise AdjustmentRefused(
+            _("Line “%(title)s” is “%(status)s” and can no longer be cancelled.")
+            % {"title": line.title, "status": line.status}
+        )
+
+
 def line_cancel(*, line, quantity: int, reason: str) -> LineAdjustment:
     """Cancel quantity units of a line that has not shipped; restock them.
 
@@ -92,26 +118,12 @@ def line_cancel(*, line, quantity: int, reason: str) -> LineAdjustment:
     """
     with transaction.atomic():
         line = _locked(line)
-        if line.status not in NOT_SHIPPED:
-            raise AdjustmentRefused(
-                _("Line “%(title)s” is “%(status)s” and can no longer be cancelled.")
-                % {"title": line.title, "status": line.status}
-            )
-        adjustment = _adjust(
-            line=line,
-            quantity=quantity,
-            reason=reason,
-            kind=LineAdjustment.Kind.CANCELLATION,
-        )
-        if (
-            line.stockrecord_id
-            and line.product
-            and line.product.get_product_class().track_stock
-        ):
-            stock.release(stockrecord_id=line.stockrecord_id, quantity=quantity)
-        if adjusted_quantity(line) == line.quantity:
-            line_statuses.line_status_change(line=line, status=line_statuses.CANCELLED)
-    return adjustment
+        _check_cancellable(line)
+        _check_quantity(line, quantity)
+        # Stock rows before the ledger head, the order placement takes them
+        # in: the other way round, a cancellation and a new order deadlock.
+        _restock(line, quantity)
+        return _cancel_units(line, quantity, reason)
 
 
 def line_refund(*, line, quantity: int, reason: str) -> LineAdjustment:
@@ -143,18 +155,24 @@ def order_cancel(*, order, reason: str) -> list[LineAdjustment]:
     """
     with transaction.atomic():
         lines = list(order.lines.select_for_update().order_by("pk"))
-        shipped = [line for line in lines if line.status in SHIPPED]
-        if shipped:
+        if any(line.status in SHIPPED for line in lines):
             raise AdjustmentRefused(
                 _("Order %(number)s has shipped lines and cannot be cancelled whole.")
                 % {"number": order.number}
             )
-        adjustments = []
-        for line in lines:
-            left = line.quantity - adjusted_quantity(line)
-            if left and line.status in NOT_SHIPPED:
-                adjustments.append(line_cancel(line=line, quantity=left, reason=reason))
-    return adjustments
+        remaining = [
+            (line, line.quantity - adjusted_quantity(line))
+            for line in lines
+            if line.status in NOT_SHIPPED
+        ]
+        remaining = [(line, left) for line, left in remaining if left]
+        # Every stock row first, in stockrecord order like placement, then
+        # the ledger: no lock is ever taken in the opposite order.
+        for line, left in sorted(
+            remaining, key=lambda pair: pair[0].stockrecord_id or 0
+        ):
+            _restock(line, left)
+        return [_cancel_units(line, left, reason) for line, left in remaining]
 
 
 def line_net_paid(line) -> Decimal:

@@ -49,8 +49,12 @@ def refresh_order_status(order) -> str:
     """Store the status derived from the order's lines and return it."""
     status = derive_order_status(list(order.lines.values_list("status", flat=True)))
     if status != order.status:
-        old = order.status
-        order.set_status(status)
+        # set_status saves the whole row: lock and reload it first, so that a
+        # payment confirmed a moment ago is not written back as unpaid.
+        locked = type(order).objects.select_for_update().get(pk=order.pk)
+        old = locked.status
+        locked.set_status(status)
+        order.status = status
         logger.info("order status order=%s from=%s to=%s", order.number, old, status)
     return status
 

@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.db import connection
 
 
 def skip_or_fail(reason: str) -> None:
@@ -10,6 +11,17 @@ def skip_or_fail(reason: str) -> None:
     if os.environ.get("CI"):
         pytest.fail(f"{reason} (CI is set, so this must not be skipped)")
     pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_only():
+    """Skip a race on SQLite, which serialises writers and proves nothing.
+
+    CI runs the whole suite twice, on SQLite and then on PostgreSQL; these
+    tests run in the second pass.
+    """
+    if connection.vendor != "postgresql":
+        pytest.skip("races need PostgreSQL; set DATABASE_URL (CI runs them there)")
 
 
 @pytest.fixture(autouse=True)

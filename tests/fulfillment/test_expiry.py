@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
@@ -199,11 +199,6 @@ def test_expiry_task_runs_the_service_and_is_scheduled(tea):
 # Races on PostgreSQL
 
 
-def postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("races need PostgreSQL; set DATABASE_URL (CI runs them there)")
-
-
 def run_together(*actions) -> list:
     """Run actions in threads released by one barrier; return the outcomes."""
     barrier = threading.Barrier(len(actions))
@@ -230,8 +225,7 @@ def run_together(*actions) -> list:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_expiry_and_a_late_payment_never_both_win():
-    postgres_only()
+def test_expiry_and_a_late_payment_never_both_win(postgres_only):
     tea = factories.StockRecordFactory(price=Decimal("25.00"), num_in_stock=1000)
     factories.BenefitLinkFactory(producer=tea.product.producer)
     wins = {"expired": 0, "paid": 0}
@@ -265,8 +259,7 @@ def test_expiry_and_a_late_payment_never_both_win():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_expiry_runs_release_stock_once():
-    postgres_only()
+def test_concurrent_expiry_runs_release_stock_once(postgres_only):
     tea = factories.StockRecordFactory(price=Decimal("25.00"), num_in_stock=1000)
     factories.BenefitLinkFactory(producer=tea.product.producer)
 
@@ -289,8 +282,7 @@ def test_concurrent_expiry_runs_release_stock_once():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_expiry_and_a_new_order_of_the_same_product_do_not_deadlock():
-    postgres_only()
+def test_expiry_and_a_new_order_of_the_same_product_do_not_deadlock(postgres_only):
     tea = factories.StockRecordFactory(price=Decimal("25.00"), num_in_stock=1000)
     factories.BenefitLinkFactory(producer=tea.product.producer)
 

@@ -21,7 +21,6 @@ from fulfillment.ledger import (
 )
 from fulfillment.models import AttributionEntry, LedgerHead
 from tests import factories
-from tests.conftest import skip_or_fail
 
 GENESIS = "0" * 64
 
@@ -268,9 +267,7 @@ def _copies_of(entry, count):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_appends_queue_up_and_never_fork():
-    if connection.vendor != "postgresql":
-        skip_or_fail("the race needs PostgreSQL; set DATABASE_URL")
+def test_concurrent_appends_queue_up_and_never_fork(postgres_only):
     line = attributed_line(Decimal("3.00"), [("R1", Decimal(1))])
     sale = AttributionEntry.objects.select_related("order").get(line=line)
     writers, per_writer = 8, 3

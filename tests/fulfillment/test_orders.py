@@ -4,7 +4,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections
+from django.db import connections
 from oscar.core.loading import get_model
 
 from fulfillment.models import AttributionEntry, PlacementIntent
@@ -79,9 +79,11 @@ def test_a_refused_order_keeps_nothing_so_the_key_can_be_retried(china, tea):  #
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_concurrent_requests_with_one_key_make_one_order(china, tea):  # noqa: F811
-    if connection.vendor != "postgresql":
-        pytest.skip("races need PostgreSQL; set DATABASE_URL (CI runs them there)")
+def test_two_concurrent_requests_with_one_key_make_one_order(
+    china,  # noqa: F811
+    tea,
+    postgres_only,
+):
     lines = [OrderLineRequest(product_id=tea.product.pk, quantity=1)]
     barrier = threading.Barrier(2)
     numbers = []

@@ -5,7 +5,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -23,7 +23,6 @@ from fulfillment.refunds import (
 )
 from fulfillment.selectors import line_net_attributed, order_net_attributed
 from tests import factories
-from tests.conftest import skip_or_fail
 from tests.fulfillment.test_ledger import attributed_line, order_line
 
 # Oscar's order factories trip a factory_boy deprecation; not ours to fix.
@@ -290,9 +289,7 @@ def test_random_cancellation_histories_keep_every_household_whole(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_racing_full_refunds_reverse_the_line_once():
-    if connection.vendor != "postgresql":
-        skip_or_fail("the race needs PostgreSQL; set DATABASE_URL")
+def test_two_racing_full_refunds_reverse_the_line_once(postgres_only):
     line = two_one_one_line()
     barrier = threading.Barrier(2)
     outcomes = []
