@@ -6,11 +6,9 @@ on PostgreSQL; on SQLite they are skipped (CI runs them in its PostgreSQL
 pass).
 """
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
 from oscar.test.factories import create_order
@@ -18,6 +16,7 @@ from oscar.test.factories import create_order
 from fulfillment.models import AttributionEntry
 from fulfillment.stock import InsufficientStock
 from tests import factories
+from tests.races import run_together
 
 Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
@@ -35,33 +34,14 @@ def _races_on_postgres(postgres_only):
 
 def race(baskets_products: list[list]) -> list:
     """Place one order per basket spec at the same instant; return outcomes."""
-    barrier = threading.Barrier(len(baskets_products))
-    outcomes = [None] * len(baskets_products)
-
-    def buyer(index: int, products: list) -> None:
-        try:
-            basket = Basket.objects.create()
-            basket.strategy = Default()
-            for product in products:
-                basket.add_product(product, 1)
-            barrier.wait(timeout=30)
-            outcomes[index] = create_order(basket=basket)
-        except InsufficientStock as refused:
-            outcomes[index] = refused
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=buyer, args=(i, products))
-        for i, products in enumerate(baskets_products)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    baskets = []
+    for products in baskets_products:
+        basket = Basket.objects.create()
+        basket.strategy = Default()
+        for product in products:
+            basket.add_product(product, 1)
+        baskets.append(basket)
+    return run_together(*(lambda b=b: create_order(basket=b) for b in baskets))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -115,32 +95,18 @@ def test_a_single_use_voucher_is_applied_once_when_two_checkouts_race():
     from oscar.apps.offer.applicator import Applicator
     from oscar.test.factories import create_voucher
 
-    from fulfillment.placement import VoucherUnavailable
-
     product = factories.StockRecordFactory(price=Decimal("50.00")).product
     voucher = create_voucher(code="ONCE", usage="Single use")
-    barrier = threading.Barrier(2)
-    outcomes = []
+    baskets = []
+    for _ in range(2):
+        basket = Basket.objects.create()
+        basket.strategy = Default()
+        basket.add_product(product, 1)
+        basket.vouchers.add(voucher)
+        Applicator().apply(basket, AnonymousUser())
+        baskets.append(basket)
 
-    def buyer() -> None:
-        try:
-            basket = Basket.objects.create()
-            basket.strategy = Default()
-            basket.add_product(product, 1)
-            basket.vouchers.add(voucher)
-            Applicator().apply(basket, AnonymousUser())
-            barrier.wait(timeout=30)
-            outcomes.append(create_order(basket=basket))
-        except VoucherUnavailable as refused:
-            outcomes.append(refused)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=buyer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    outcomes = run_together(*(lambda b=b: create_order(basket=b) for b in baskets))
 
     kinds = sorted(type(outcome).__name__ for outcome in outcomes)
     assert kinds == ["Order", "VoucherUnavailable"]

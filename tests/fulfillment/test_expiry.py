@@ -5,12 +5,10 @@ real PostgreSQL; SQLite serialises writers, so there they are skipped.
 """
 
 import datetime
-import threading
 from decimal import Decimal
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 from oscar.apps.partner.strategy import Default
 from oscar.core.loading import get_model
@@ -22,6 +20,7 @@ from fulfillment.payments import services
 from fulfillment.tasks import expire_unpaid_orders_task
 from tests import factories
 from tests.fulfillment.test_payments import placed_order
+from tests.races import run_together
 
 Basket = get_model("basket", "Basket")
 Order = get_model("order", "Order")
@@ -197,31 +196,6 @@ def test_expiry_task_runs_the_service_and_is_scheduled(tea):
 
 
 # Races on PostgreSQL
-
-
-def run_together(*actions) -> list:
-    """Run actions in threads released by one barrier; return the outcomes."""
-    barrier = threading.Barrier(len(actions))
-    outcomes = [None] * len(actions)
-
-    def run(index, action):
-        try:
-            barrier.wait(timeout=30)
-            outcomes[index] = action()
-        except Exception as error:  # noqa: BLE001 - reported by the test
-            outcomes[index] = error
-        finally:
-            connections.close_all()
-
-    threads = [
-        threading.Thread(target=run, args=(i, action))
-        for i, action in enumerate(actions)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)

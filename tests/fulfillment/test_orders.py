@@ -1,16 +1,15 @@
 """Orders placed outside the browser, once per idempotency key."""
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import connections
 from oscar.core.loading import get_model
 
 from fulfillment.models import AttributionEntry, PlacementIntent
 from fulfillment.orders import IdempotencyConflict, OrderLineRequest, order_place
 from fulfillment.stock import InsufficientStock
 from tests import factories
+from tests.races import run_together
 from tests.shop.test_checkout import china  # noqa: F401
 
 Order = get_model("order", "Order")
@@ -85,24 +84,12 @@ def test_two_concurrent_requests_with_one_key_make_one_order(
     postgres_only,
 ):
     lines = [OrderLineRequest(product_id=tea.product.pk, quantity=1)]
-    barrier = threading.Barrier(2)
-    numbers = []
 
-    def request() -> None:
-        try:
-            barrier.wait(timeout=10)
-            order = order_place(
-                key="canteen-race", lines=lines, shipping_address=ADDRESS
-            )
-            numbers.append(str(order.number))
-        finally:
-            connections.close_all()
+    def request():
+        order = order_place(key="canteen-race", lines=lines, shipping_address=ADDRESS)
+        return str(order.number)
 
-    threads = [threading.Thread(target=request) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    numbers = run_together(request, request)
 
     assert len(numbers) == 2 and numbers[0] == numbers[1]
     assert Order.objects.count() == 1
