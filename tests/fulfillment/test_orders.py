@@ -3,11 +3,17 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from oscar.core.loading import get_model
 
 from fulfillment.models import AttributionEntry, PlacementIntent
-from fulfillment.orders import IdempotencyConflict, OrderLineRequest, order_place
-from fulfillment.stock import InsufficientStock
+from fulfillment.orders import (
+    IdempotencyConflict,
+    OrderLineRequest,
+    UnknownProduct,
+    order_place,
+)
+from fulfillment.stock import InsufficientStock, InvalidQuantity
 from tests import factories
 from tests.races import run_together
 from tests.shop.test_checkout import china  # noqa: F401
@@ -95,3 +101,35 @@ def test_two_concurrent_requests_with_one_key_make_one_order(
     assert Order.objects.count() == 1
     tea.refresh_from_db()
     assert tea.num_allocated == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("quantity", [0, -2])
+def test_a_line_of_zero_or_fewer_units_is_refused_by_line_number(
+    china,  # noqa: F811
+    tea,
+    quantity,
+):
+    lines = [
+        OrderLineRequest(product_id=tea.product.pk, quantity=1),
+        OrderLineRequest(product_id=tea.product.pk, quantity=quantity),
+    ]
+
+    with translation.override("en"), pytest.raises(InvalidQuantity) as refused:
+        order_place(key="canteen-0004", lines=lines, shipping_address=ADDRESS)
+
+    assert str(refused.value) == "Line 2: the quantity must be at least 1."
+    assert (Order.objects.count(), PlacementIntent.objects.count()) == (0, 0)
+    tea.refresh_from_db()
+    assert not tea.num_allocated
+
+
+@pytest.mark.django_db
+def test_an_unknown_product_is_refused_by_line_number(china, tea):  # noqa: F811
+    lines = [OrderLineRequest(product_id=987654, quantity=1)]
+
+    with translation.override("en"), pytest.raises(UnknownProduct) as refused:
+        order_place(key="canteen-0005", lines=lines, shipping_address=ADDRESS)
+
+    assert str(refused.value) == "Line 1: no product 987654 is for sale."
+    assert Order.objects.count() == 0
