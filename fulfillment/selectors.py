@@ -7,7 +7,7 @@ from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from catalog.models import County, Village
-from fulfillment.models import AttributionEntry
+from fulfillment.models import AttributionEntry, LineAdjustment
 
 ZERO = Decimal("0.00")
 FEN = Decimal("0.01")
@@ -44,6 +44,7 @@ def order_impact(*, order) -> dict:
     attributed = sum(net.values(), ZERO)
     counted = sum(counted_net.values(), ZERO)
     return {
+        "refunded": order_refunded(order=order),
         "attributed": attributed,
         "counted": counted,
         "not_counted": attributed - counted,
@@ -54,6 +55,14 @@ def order_impact(*, order) -> dict:
             Village.objects.filter(code__in=village_codes).order_by("code")
         ),
     }
+
+
+def order_refunded(*, order) -> Decimal:
+    """Return what cancellations and refunds gave back on an order's lines."""
+    amounts = LineAdjustment.objects.filter(line__order=order).values_list(
+        "amount", flat=True
+    )
+    return sum(amounts, ZERO)
 
 
 def order_entries(*, order) -> QuerySet[AttributionEntry]:

@@ -19,11 +19,13 @@ def order_ledger(order) -> dict:
     """Return an order's attribution entries and how they add up."""
     entries = list(selectors.order_entries(order=order))
     total = sum((e.amount for e in entries), selectors.ZERO)
-    goods = order.total_incl_tax - order.shipping_incl_tax
+    refunded = selectors.order_refunded(order=order)
+    goods = order.total_incl_tax - order.shipping_incl_tax - refunded
     return {
         "entries": entries,
         "total": total,
         "counted": sum((e.amount for e in entries if e.is_counted), selectors.ZERO),
+        "refunded": refunded,
         "goods_total": goods,
         "balances": total == goods,
     }

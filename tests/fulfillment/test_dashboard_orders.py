@@ -49,6 +49,10 @@ def test_cancelling_units_in_the_dashboard_restocks_and_reverses(staff_client):
     assert LineAdjustment.objects.get().amount == Decimal("10.00")
     net = sum(e.amount for e in AttributionEntry.objects.filter(line=line))
     assert net == Decimal("10.00")
+    page = staff_client.get(reverse("dashboard:order-detail", args=[order.number]))
+    html = page.content.decode()
+    assert "不平衡" not in html
+    assert "badge-success" in html.split('id="attribution-total"')[1]
 
 
 def test_a_shipped_line_cannot_be_cancelled_in_the_dashboard(staff_client):
