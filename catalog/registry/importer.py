@@ -19,11 +19,13 @@ import datetime
 import io
 import logging
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+import openpyxl
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -149,6 +151,10 @@ WIDE_PARENS = str.maketrans("（）", "()")
 CHUNK = 64 * 1024
 
 
+# XLSX files are zip archives; CSV files never start like this.
+ZIP_MAGIC = b"PK\x03\x04"
+
+
 class RegistryFileError(Exception):
     """A file that cannot be read as a registry export at all."""
 
@@ -194,6 +200,20 @@ class FieldError(ValueError):
         super().__init__(reason)
 
 
+def import_registry_file(source: str | Path | BinaryIO) -> ImportResult:
+    """Import an export given as XLSX or CSV, told apart by its first bytes.
+
+    Raise what import_registry_csv and import_registry_xlsx raise.
+    """
+    with contextlib.ExitStack() as stack:
+        stream = _open(source, stack)
+        is_xlsx = stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC
+        stream.seek(0)
+        if is_xlsx:
+            return import_registry_xlsx(stream)
+        return import_registry_csv(stream)
+
+
 def import_registry_csv(source: str | Path | BinaryIO) -> ImportResult:
     """Create or update the households of the export at source.
 
@@ -207,15 +227,54 @@ def import_registry_csv(source: str | Path | BinaryIO) -> ImportResult:
         encoding = detect_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         stack.callback(text.detach)
-        reader = csv.reader(text)
-        columns = read_header(reader)
-        result = ImportResult(encoding=encoding)
-        groups = group_rows(reader, columns, result)
+        result = _read_rows(csv.reader(text), ImportResult(encoding=encoding))
+    return _finish(*result)
+
+
+def import_registry_xlsx(source: str | Path | BinaryIO) -> ImportResult:
+    """Create or update the households of an XLSX export's first sheet.
+
+    Streams the sheet (openpyxl read-only mode), so memory does not grow
+    with the file. Raise as import_registry_csv does, and RegistryFileError
+    when the file is not a workbook.
+    """
+    try:
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise RegistryFileError(_("The file is not an Excel workbook.")) from error
+    try:
+        rows = (
+            [_xlsx_text(value) for value in row]
+            for row in workbook.worksheets[0].iter_rows(values_only=True)
+        )
+        result = _read_rows(rows, ImportResult(encoding="xlsx"))
+    finally:
+        workbook.close()
+    return _finish(*result)
+
+
+def _xlsx_text(value) -> str:
+    """Return a cell as the text a CSV export would hold."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_rows(reader: Iterator[list[str]], result: ImportResult):
+    columns = read_header(reader)
+    return group_rows(reader, columns, result), result
+
+
+def _finish(groups, result: ImportResult) -> ImportResult:
     write_households(groups, result)
     logger.info(
         "registry import finished encoding=%s new=%d changed=%d unchanged=%d "
         "rejected=%d",
-        encoding,
+        result.encoding,
         result.new,
         result.changed,
         result.unchanged,
