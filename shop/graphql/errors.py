@@ -10,6 +10,8 @@ class ErrorCode(StrEnum):
     PAGE_SIZE_OUT_OF_RANGE = "PAGE_SIZE_OUT_OF_RANGE"
     INVALID_ID = "INVALID_ID"
     INVALID_CODE = "INVALID_CODE"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
 
 
 def api_error(message: str, code: ErrorCode) -> GraphQLError:

@@ -3,13 +3,15 @@
 import graphene
 
 from catalog.graphql.queries import CatalogQueries
+from shop.partners.graphql.queries import PartnerAppQueries
 
 
-class Query(CatalogQueries, graphene.ObjectType):
+class Query(PartnerAppQueries, CatalogQueries, graphene.ObjectType):
     class Meta:
         description = (
             "Read-only entry points: products, producers, and counties with "
-            "what sales have brought their registry households."
+            "what sales have brought their registry households; and the "
+            "calling app."
         )
 
 

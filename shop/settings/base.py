@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "graphene_django",
     "catalog.apps.CatalogConfig",
     "fulfillment.apps.FulfillmentConfig",
+    "shop.partners.apps.PartnerAppsConfig",
 ]
 
 SITE_ID = 1

@@ -8,4 +8,4 @@ GRAPHENE = {
 GRAPHQL_MAX_PAGE_SIZE = 100
 # graphene-django adds its debug middleware when DEBUG is on, which wraps
 # every database cursor of every request; the API never reports it.
-GRAPHENE["MIDDLEWARE"] = []
+GRAPHENE["MIDDLEWARE"] = ["shop.graphql.auth.PartnerAppMiddleware"]

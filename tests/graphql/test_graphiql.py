@@ -81,4 +81,7 @@ def test_graphql_still_answers_json_to_programs(client):
         "/graphql/", {"query": "{ counties { code } }"}, HTTP_ACCEPT="application/json"
     )
 
-    assert response.json() == {"data": {"counties": []}}
+    assert response.json() == {
+        "data": {"counties": []},
+        "extensions": {"cost": {"requested": 1, "limit": 10_000}},
+    }

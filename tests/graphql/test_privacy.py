@@ -15,9 +15,9 @@ EVERYTHING = """
 query Everything($id: ID!, $producerId: ID!) {
   products(first: 100) { edges { node { ...ProductFields } } }
   product(id: $id) { ...ProductFields }
-  producers(first: 100) { edges { node {
+  producers(first: 10) { edges { node {
     id name kind creditCode county { code name } story url
-    products(first: 100) { edges { node { ...ProductFields } } }
+    products(first: 10) { edges { node { ...ProductFields } } }
   } } }
   producer(id: $producerId) { id name }
   counties {
