@@ -3,6 +3,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 
@@ -22,6 +23,12 @@ def postgres_only():
     """
     if connection.vendor != "postgresql":
         pytest.skip("races need PostgreSQL; set DATABASE_URL (CI runs them there)")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Start every test with an empty cache, where the API counts requests."""
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -54,11 +54,28 @@ def require_scope(info, scope: str) -> PartnerApp:
     return app
 
 
+def identify(request) -> PartnerApp | GraphQLError | None:
+    """Return the calling app, the error refusing its header, or None.
+
+    The header is read once per request: the view counts the request against
+    the app's rate limit before the query runs, and the middleware reports a
+    refused header when it does.
+    """
+    result = getattr(request, CACHE_ATTR, None)
+    if result is None:
+        try:
+            result = request_app(request)
+        except GraphQLError as error:
+            result = error
+        setattr(request, CACHE_ATTR, result or False)
+    return result or None
+
+
 class PartnerAppMiddleware:
     """Set `request.partner_app` before any root field resolves.
 
-    The header is read once per request. When it is refused, every root field
-    fails with the same error, so no data is returned.
+    When the header is refused, every root field fails with the same error,
+    so no data is returned.
     """
 
     def resolve(self, next, root, info, **args):
@@ -68,13 +85,7 @@ class PartnerAppMiddleware:
 
 
 def _authenticate(request) -> None:
-    result = getattr(request, CACHE_ATTR, None)
-    if result is None:
-        try:
-            result = request_app(request)
-        except GraphQLError as error:
-            result = error
-        setattr(request, CACHE_ATTR, result or False)
+    result = identify(request)
     if isinstance(result, GraphQLError):
         raise result
-    request.partner_app = result or None
+    request.partner_app = result

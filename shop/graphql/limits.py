@@ -29,6 +29,9 @@ from graphql import (
     is_object_type,
 )
 
+from shop.graphql.auth import identify
+from shop.partners.models import PartnerApp
+
 
 class LimitCode(StrEnum):
     """Codes, in an error's `extensions.code`, of a refused request."""
@@ -286,9 +289,13 @@ def parse_rate(rate: str) -> tuple[int, int]:
 
 
 def client_key(request) -> str:
-    """Return whom request is counted against: its partner app, else its IP."""
-    app = getattr(request, "partner_app", None)
-    if app is not None:
+    """Return whom request is counted against: its partner app, else its IP.
+
+    A request whose token is refused counts against its IP, so guessing
+    tokens is limited too.
+    """
+    app = identify(request)
+    if isinstance(app, PartnerApp):
         return f"app:{app.pk}"
     # REMOTE_ADDR only: X-Forwarded-For is the client's to forge.
     return f"ip:{request.META.get('REMOTE_ADDR', '')}"

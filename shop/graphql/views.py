@@ -58,16 +58,17 @@ class ShopGraphQLView(GraphQLView):
         return super().dispatch(request, *args, **kwargs)
 
     def parse_body(self, request):
-        data = super().parse_body(request)
-        if isinstance(data, list):
-            error = limits.limit_error(
-                "Batched requests (a JSON list of operations) are not "
-                f"accepted; this one had {len(data)}. Send one operation "
-                "per request.",
-                LimitCode.BATCH_NOT_ALLOWED,
-            )
-            raise LimitRefused(HttpResponseBadRequest(), error)
-        return data
+        if self.get_content_type(request) == "application/json":
+            count = _batch_size(request.body)
+            if count is not None:
+                error = limits.limit_error(
+                    "Batched requests (a JSON list of operations) are not "
+                    f"accepted; this one had {count}. Send one operation "
+                    "per request.",
+                    LimitCode.BATCH_NOT_ALLOWED,
+                )
+                raise LimitRefused(HttpResponseBadRequest(), error)
+        return super().parse_body(request)
 
     def execute_graphql_request(
         self, request, data, query, variables, operation_name, show_graphiql=False
@@ -164,6 +165,17 @@ class ShopGraphQLView(GraphQLView):
             formatted["path"] = error.path
         formatted["extensions"] = {"code": LimitCode.INTERNAL_ERROR.value}
         return formatted
+
+
+def _batch_size(body: bytes) -> int | None:
+    """Return how many operations a JSON list body holds; None if no list."""
+    if not body.lstrip().startswith(b"["):
+        return None
+    try:
+        operations = json.loads(body)
+    except ValueError:
+        return None
+    return len(operations) if isinstance(operations, list) else None
 
 
 def _is_mutation_over_get(request, operation) -> bool:

@@ -6,6 +6,7 @@ integration; this package stitches them together in order.
 """
 
 from shop.settings.base import *  # noqa: F403
+from shop.settings.cache import *  # noqa: F403
 from shop.settings.database import *  # noqa: F403
 from shop.settings.graphql import *  # noqa: F403
 from shop.settings.oscar import *  # noqa: F403
