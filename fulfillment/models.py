@@ -229,11 +229,21 @@ class PlacementIntent(models.Model):
     """One idempotency key of an order placed outside the browser.
 
     The same key with the same content returns the order placed first; the
-    same key with different content is refused. The unique key makes two
-    concurrent requests with one key produce one order.
+    same key with different content is refused. Keys are the caller's own:
+    each partner app has its own, and programs without an app share one
+    space. The unique constraints make two concurrent requests with one key
+    produce one order.
     """
 
-    key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    app = models.ForeignKey(
+        "partner_apps.PartnerApp",
+        verbose_name=_("partner app"),
+        on_delete=models.PROTECT,
+        related_name="placement_intents",
+        null=True,
+        blank=True,
+    )
+    key = models.CharField(_("idempotency key"), max_length=64)
     content_digest = models.CharField(max_length=64)
     order = models.OneToOneField(
         "order.Order",
@@ -246,6 +256,16 @@ class PlacementIntent(models.Model):
     class Meta:
         verbose_name = _("placement intent")
         verbose_name_plural = _("placement intents")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app", "key"], name="placement_key_unique_per_app"
+            ),
+            models.UniqueConstraint(
+                fields=["key"],
+                condition=Q(app__isnull=True),
+                name="placement_key_unique_without_app",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.key

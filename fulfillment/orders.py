@@ -101,9 +101,10 @@ def _place(*, lines, shipping_address: dict, user):
     return order
 
 
-def order_place(*, key: str, lines, shipping_address: dict, user=None):
+def order_place(*, key: str, lines, shipping_address: dict, user=None, app=None):
     """Place an order for lines once per idempotency key; return it.
 
+    Keys are counted per partner app (app None for programs without one).
     Return the order already placed under key when the content is the same.
     Raise IdempotencyConflict when key was used for other content, and the
     placement errors (InsufficientStock, InvalidQuantity, UnknownProduct,
@@ -117,22 +118,24 @@ def order_place(*, key: str, lines, shipping_address: dict, user=None):
     )
     try:
         with transaction.atomic():
-            intent = PlacementIntent.objects.create(key=key, content_digest=digest)
+            intent = PlacementIntent.objects.create(
+                app=app, key=key, content_digest=digest
+            )
             order = _place(lines=lines, shipping_address=shipping_address, user=user)
             intent.order = order
             intent.save(update_fields=["order"])
     except IntegrityError:
         # The key exists: placed earlier, or by a concurrent request that
         # committed while this one waited on the unique index.
-        if not PlacementIntent.objects.filter(key=key).exists():
+        if not PlacementIntent.objects.filter(app=app, key=key).exists():
             raise
-        return _replay(key=key, digest=digest)
+        return _replay(app=app, key=key, digest=digest)
     logger.info("order placed by key order=%s", order.number)
     return order
 
 
-def _replay(*, key: str, digest: str):
-    intent = PlacementIntent.objects.select_related("order").get(key=key)
+def _replay(*, app, key: str, digest: str):
+    intent = PlacementIntent.objects.select_related("order").get(app=app, key=key)
     if intent.content_digest != digest:
         logger.warning("idempotency key reused for other content key=%s", key)
         raise IdempotencyConflict(

@@ -1,9 +1,11 @@
 """Types shared by every domain's part of the schema."""
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import graphene
+from graphql import FloatValueNode, GraphQLError, StringValueNode
 
 CENT = Decimal("0.01")
 
@@ -36,3 +38,46 @@ class Money(graphene.ObjectType):
     @staticmethod
     def resolve_currency(root: MoneyValue, info) -> str:
         return root.currency
+
+
+AMOUNT = re.compile(r"\d{1,10}(\.\d{1,2})?")
+
+
+def _amount_error(value) -> GraphQLError:
+    if isinstance(value, float):
+        reason = (
+            f"got the number {value!r}, and a float cannot always hold an "
+            "amount exactly"
+        )
+    else:
+        reason = f"got {value!r}"
+    return GraphQLError(
+        "An amount is a string of yuan with at most two decimals, such as "
+        f'"12.50"; {reason}.'
+    )
+
+
+class DecimalAmount(graphene.Scalar):
+    """An amount of yuan given as a string with at most two decimals.
+
+    Numbers are refused, floats above all: 0.1 + 0.2 is not 0.3 in a float,
+    and the ledger must add up to the fen.
+    """
+
+    @staticmethod
+    def serialize(value: Decimal) -> str:
+        return f"{value.quantize(CENT, rounding=ROUND_HALF_UP):f}"
+
+    @staticmethod
+    def parse_value(value) -> Decimal:
+        if not isinstance(value, str) or not AMOUNT.fullmatch(value):
+            raise _amount_error(value)
+        return Decimal(value)
+
+    @classmethod
+    def parse_literal(cls, node, _variables=None) -> Decimal:
+        if isinstance(node, StringValueNode):
+            return cls.parse_value(node.value)
+        if isinstance(node, FloatValueNode):
+            raise _amount_error(float(node.value))
+        raise _amount_error(getattr(node, "value", None))
