@@ -41,9 +41,19 @@ def adjusted_quantity(line) -> int:
     return total or 0
 
 
-def _check_quantity(line, quantity: int) -> int:
+def shipped_quantity(line) -> int:
+    """Return how many of line's units have been shipped."""
+    total = line.shipment_lines.aggregate(total=Sum("quantity"))["total"]
+    return total or 0
+
+
+def _check_quantity(line, quantity: int, *, shipped: int = 0) -> int:
+    """Return the units already taken off line, if quantity more fit.
+
+    shipped units are left out of what a cancellation may take.
+    """
     already = adjusted_quantity(line)
-    left = line.quantity - already
+    left = line.quantity - already - shipped
     if quantity < 1 or quantity > left:
         raise AdjustmentRefused(
             _("Line “%(title)s” has %(left)d unit(s) left; %(asked)d cannot be taken.")
@@ -97,8 +107,13 @@ def _cancel_units(line, quantity: int, reason: str) -> LineAdjustment:
         reason=reason,
         kind=LineAdjustment.Kind.CANCELLATION,
     )
-    if adjusted_quantity(line) == line.quantity:
+    taken = adjusted_quantity(line)
+    if taken == line.quantity:
         line_statuses.line_status_change(line=line, status=line_statuses.CANCELLED)
+    elif line.quantity - taken == shipped_quantity(line):
+        # The rest of a partly shipped line was cancelled: all that remains
+        # of it has left.
+        line_statuses.line_status_change(line=line, status=line_statuses.SHIPPED)
     return adjustment
 
 
@@ -119,7 +134,9 @@ def line_cancel(*, line, quantity: int, reason: str) -> LineAdjustment:
     with transaction.atomic():
         line = _locked(line)
         _check_cancellable(line)
-        _check_quantity(line, quantity)
+        # Units of a partly shipped line that have left are refunded, not
+        # cancelled.
+        _check_quantity(line, quantity, shipped=shipped_quantity(line))
         # Stock rows before the ledger head, the order placement takes them
         # in: the other way round, a cancellation and a new order deadlock.
         _restock(line, quantity)
@@ -155,7 +172,7 @@ def order_cancel(*, order, reason: str) -> list[LineAdjustment]:
     """
     with transaction.atomic():
         lines = list(order.lines.select_for_update().order_by("pk"))
-        if any(line.status in SHIPPED for line in lines):
+        if any(line.status in SHIPPED or shipped_quantity(line) for line in lines):
             raise AdjustmentRefused(
                 _("Order %(number)s has shipped lines and cannot be cancelled whole.")
                 % {"number": order.number}

@@ -269,3 +269,55 @@ class PlacementIntent(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Shipment(models.Model):
+    """Units of order lines that one producer sent, and how to trace them.
+
+    A producer ships its own lines only, and may ship a line in several
+    parts; a line becomes shipped when all its units that were not cancelled
+    have left.
+    """
+
+    order = models.ForeignKey(
+        "order.Order", on_delete=models.PROTECT, related_name="shipments"
+    )
+    producer = models.ForeignKey(
+        "partner.Partner", on_delete=models.PROTECT, related_name="shipments"
+    )
+    carrier = models.CharField(_("carrier"), max_length=64)
+    tracking_number = models.CharField(_("tracking number"), max_length=64)
+    created_at = models.DateTimeField(_("shipped at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("shipment")
+        verbose_name_plural = _("shipments")
+        ordering = ("created_at", "pk")
+
+    def __str__(self) -> str:
+        return f"{self.carrier} {self.tracking_number}"
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(
+        Shipment, on_delete=models.CASCADE, related_name="lines"
+    )
+    line = models.ForeignKey(
+        "order.Line", on_delete=models.PROTECT, related_name="shipment_lines"
+    )
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("shipment line")
+        verbose_name_plural = _("shipment lines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "line"], name="shipment_line_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="shipment_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.line_id}"
