@@ -23,8 +23,16 @@ StockRecord = get_model("partner", "StockRecord")
 class InsufficientStock(UnableToPlaceOrder):
     """Not enough of a product is left for the quantity asked for."""
 
-    def __init__(self, *, title: str, requested: int, available: int):
+    def __init__(
+        self,
+        *,
+        title: str,
+        requested: int,
+        available: int,
+        product_id: int | None = None,
+    ):
         self.title = title
+        self.product_id = product_id
         self.requested = requested
         self.available = max(available, 0)
         super().__init__(
@@ -67,7 +75,12 @@ def allocate(*, stockrecord, quantity: int, title: str) -> None:
             quantity,
             available,
         )
-        raise InsufficientStock(title=title, requested=quantity, available=available)
+        raise InsufficientStock(
+            title=title,
+            requested=quantity,
+            available=available,
+            product_id=stockrecord.product_id,
+        )
 
 
 def release(*, stockrecord_id: int, quantity: int) -> None:
