@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
-from catalog.models import County, Village
+from catalog.models import County, Household, Village
 from fulfillment.models import AttributionEntry, LineAdjustment
 
 ZERO = Decimal("0.00")
@@ -110,3 +110,69 @@ def line_net_attributed(line) -> Decimal:
 def order_net_attributed(order) -> Decimal:
     """Return what an order attributes now: its sales less their reversals."""
     return _exact_sum(AttributionEntry.objects.filter(order=order))
+
+
+IMPACT_KEYS = {"county": "county_code", "village": "village_code"}
+
+
+def impact_totals(*, orders: QuerySet, by: str) -> list[dict]:
+    """Return the net impact of orders per county or village code.
+
+    Each row holds the code, the amount attributed (counted or not, net of
+    reversals), the counted part and the households reached, in code order.
+    by is "county" or "village".
+    """
+    key = IMPACT_KEYS[by]
+    rows = (
+        AttributionEntry.objects.filter(order__in=orders)
+        .values(key)
+        .order_by(key)
+        .annotate(
+            attributed=_decimal_sum("amount"),
+            counted=_decimal_sum("amount", is_counted=True),
+            households=Count("household", distinct=True),
+        )
+    )
+    return [
+        {
+            "code": row[key],
+            "attributed": _fen(row["attributed"]),
+            "counted": _fen(row["counted"]),
+            "household_count": row["households"],
+        }
+        for row in rows
+    ]
+
+
+def household_impact(*, orders: QuerySet, county_code: str | None = None):
+    """Return the households reached by orders, annotated with their impact.
+
+    Each household carries `attributed` (net of reversals, counted or not)
+    and `counted`, summed over the entries of orders only. county_code
+    narrows them to the households registered in that county now.
+    """
+    households = Household.objects.filter(attribution_entries__order__in=orders)
+    if county_code is not None:
+        households = households.filter(village__code__startswith=county_code)
+    # The filter above and the sums below share one join, so only the
+    # entries of orders are summed.
+    return households.annotate(
+        attributed=_decimal_sum("attribution_entries__amount"),
+        counted=_decimal_sum(
+            "attribution_entries__amount", attribution_entries__is_counted=True
+        ),
+    )
+
+
+def households_reached(*, orders: QuerySet) -> int:
+    """Return how many households the entries of orders reach."""
+    return (
+        Household.objects.filter(attribution_entries__order__in=orders)
+        .distinct()
+        .count()
+    )
+
+
+def _fen(value) -> Decimal:
+    # SQLite sums decimals as floats; round back to the fen.
+    return Decimal(value).quantize(FEN) + ZERO

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
 from fulfillment import lines as line_statuses
+from fulfillment import signals
 from fulfillment.cancellations import adjusted_quantity, shipped_quantity
 from fulfillment.models import Shipment, ShipmentLine
 
@@ -220,6 +221,7 @@ def _record(producer, lines, locked: dict, carrier: str, tracking_number: str):
     )
     for request in lines:
         _advance(locked[request.line_id])
+    signals.order_shipped.send(sender=Shipment, order=order, shipment=shipment)
     return shipment
 
 

@@ -71,6 +71,21 @@ def identify(request) -> PartnerApp | GraphQLError | None:
     return result or None
 
 
+def require_producer(info, scope: str):
+    """Return the producer a cooperative's app acts for, if it holds scope.
+
+    Raise a GraphQLError with code FORBIDDEN for a caller without scope or
+    an app that acts for no producer.
+    """
+    app = require_scope(info, scope)
+    if app.producer_id is None:
+        raise api_error(
+            "This needs the token of a cooperative's app, which acts for its producer.",
+            ErrorCode.FORBIDDEN,
+        )
+    return app.producer
+
+
 class PartnerAppMiddleware:
     """Set `request.partner_app` before any root field resolves.
 

@@ -19,3 +19,18 @@ def decode_global_id(value: str, *, type_name: str, argument: str) -> int:
             ErrorCode.INVALID_ID,
         )
     return int(pk)
+
+
+def pk_of_global_id(value: str, *, type_name: str) -> int | None:
+    """Return the primary key inside a global id of type_name, else None.
+
+    For mutations, which report a bad id as a typed error of the input field
+    rather than as a top-level error.
+    """
+    try:
+        found_type, pk = from_global_id(value)
+    except (TypeError, ValueError, UnicodeDecodeError):
+        return None
+    if found_type != type_name or not (pk.isascii() and pk.isdigit()):
+        return None
+    return int(pk)

@@ -15,6 +15,7 @@ from django.http import (
     HttpResponseBadRequest,
     HttpResponseNotAllowed,
 )
+from django.utils import translation
 from graphene_django.constants import MUTATION_ERRORS_FLAG
 from graphene_django.settings import graphene_settings
 from graphene_django.views import GraphQLView, HttpError
@@ -127,16 +128,23 @@ class ShopGraphQLView(GraphQLView):
         if self.execution_context_class:
             options["execution_context_class"] = self.execution_context_class
         schema = self.schema.graphql_schema
+        # Messages for partners' developers are in English, whatever the
+        # storefront's language; the catalogue's own data stays Chinese.
         try:
-            if operation.operation == OperationType.MUTATION and _atomic_mutations():
-                with transaction.atomic():
-                    result = execute(schema, document, **options)
-                    if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
-                        transaction.set_rollback(True)
-                return result
-            return execute(schema, document, **options)
+            with translation.override("en"):
+                return self._execute(request, schema, document, operation, options)
         except Exception as error:
             return ExecutionResult(errors=[error])
+
+    @staticmethod
+    def _execute(request, schema, document, operation, options):
+        if operation.operation == OperationType.MUTATION and _atomic_mutations():
+            with transaction.atomic():
+                result = execute(schema, document, **options)
+                if getattr(request, MUTATION_ERRORS_FLAG, False) is True:
+                    transaction.set_rollback(True)
+            return result
+        return execute(schema, document, **options)
 
     def json_encode(self, request, d, pretty=False):
         cost = getattr(request, "graphql_cost", None)

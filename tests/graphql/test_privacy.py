@@ -95,5 +95,16 @@ def test_schema_has_no_household_type_or_personal_field():
     type_names = set(schema.graphql_schema.type_map)
 
     assert "Household" not in type_names
-    for field in ("registryNumber", "headName", "headId", "idNumber", "phone"):
+    for field in ("registryNumber", "headName", "headId", "idNumber"):
         assert field not in sdl
+
+
+def test_the_only_phone_numbers_are_of_buyers_for_delivering_their_orders():
+    phone_fields = sorted(
+        f"{type_name}.{field}"
+        for type_name, type_ in schema.graphql_schema.type_map.items()
+        for field in getattr(type_, "fields", {})
+        if "phone" in field.lower() and not type_name.startswith("__")
+    )
+
+    assert phone_fields == ["AddressInput.phoneNumber", "ShippingAddress.phoneNumber"]
