@@ -1,13 +1,20 @@
 """Read-side queries over producers, products and the registry."""
 
 import datetime
+from decimal import Decimal
+from enum import StrEnum
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from oscar.core.loading import get_model
 
 from catalog.catalogue.models import Product
 from catalog.models import BenefitLink, Certificate
 from catalog.partner.models import Partner
+
+Category = get_model("catalogue", "Category")
+ProductCategory = get_model("catalogue", "ProductCategory")
+StockRecord = get_model("partner", "StockRecord")
 
 
 def producer_list() -> QuerySet[Partner]:
@@ -101,3 +108,100 @@ def products_with_origin() -> QuerySet[Product]:
         .select_related("producer", "origin_county", "origin_village__township__county")
         .prefetch_related(Prefetch("certificates"))
     )
+
+
+class ProductSort(StrEnum):
+    """Orders of a product list."""
+
+    LISTED = "listed"
+    TITLE = "title"
+    PRICE_ASCENDING = "price_ascending"
+    PRICE_DESCENDING = "price_descending"
+    NEWEST = "newest"
+
+
+def _listed_price() -> Subquery:
+    # The price buyers see: Oscar's default strategy takes the first
+    # stockrecord, and a product rarely has more than one.
+    first = StockRecord.objects.filter(product=OuterRef("pk")).order_by("pk")
+    return Subquery(first.values("price")[:1])
+
+
+def _in_category(products: QuerySet[Product], slug: str) -> QuerySet[Product]:
+    paths = list(
+        Category.objects.browsable().filter(slug=slug).values_list("path", flat=True)
+    )
+    if not paths:
+        return products.none()
+    # The paths of a category's subcategories start with its own.
+    subtree = Q()
+    for path in paths:
+        subtree |= Q(category__path__startswith=path)
+    placed = ProductCategory.objects.filter(subtree).values("product_id")
+    return products.filter(pk__in=placed)
+
+
+def _has_valid_certificate(day: datetime.date) -> Exists:
+    return Exists(
+        Certificate.objects.filter(
+            product=OuterRef("pk"), valid_from__lte=day, valid_until__gte=day
+        )
+    )
+
+
+SORT_ORDERS = {
+    ProductSort.LISTED: ("pk",),
+    ProductSort.TITLE: ("title", "pk"),
+    ProductSort.PRICE_ASCENDING: (F("listed_price").asc(nulls_last=True), "pk"),
+    ProductSort.PRICE_DESCENDING: (F("listed_price").desc(nulls_last=True), "pk"),
+    ProductSort.NEWEST: ("-date_created", "-pk"),
+}
+
+
+def product_list(
+    *,
+    county_code: str | None = None,
+    producer_id: int | None = None,
+    category_slug: str | None = None,
+    is_certified: bool | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    sort: ProductSort = ProductSort.LISTED,
+) -> QuerySet[Product]:
+    """Return the public products that pass every filter given, sorted.
+
+    A category takes in its subcategories. is_certified keeps the products
+    with a certificate valid today (True) or those without (False). Price
+    bounds are inclusive and leave out products without a price, which
+    come last when sorting by price.
+    """
+    products = products_with_origin().annotate(listed_price=_listed_price())
+    if county_code is not None:
+        products = products.filter(origin_county__code=county_code)
+    if producer_id is not None:
+        products = products.filter(producer_id=producer_id)
+    if category_slug is not None:
+        products = _in_category(products, category_slug)
+    if is_certified is not None:
+        certified = _has_valid_certificate(timezone.localdate())
+        products = products.filter(certified if is_certified else ~certified)
+    if min_price is not None:
+        products = products.filter(listed_price__gte=min_price)
+    if max_price is not None:
+        products = products.filter(listed_price__lte=max_price)
+    return products.order_by(*SORT_ORDERS[sort])
+
+
+def listing_list(
+    *, producer: Partner, partner_sku: str | None = None
+) -> QuerySet[Product]:
+    """Return the producer's own products, public or not, as listed.
+
+    With partner_sku, only the product whose stockrecord of the producer
+    carries that SKU.
+    """
+    products = Product.objects.browsable_dashboard().filter(producer=producer)
+    if partner_sku is not None:
+        sku = StockRecord.objects.filter(partner=producer, partner_sku=partner_sku)
+        products = products.filter(pk__in=sku.values("product_id"))
+    return products.order_by("pk")

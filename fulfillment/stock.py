@@ -9,11 +9,14 @@ buyer who loses the race gets InsufficientStock and no allocation.
 
 import logging
 
+from django.conf import settings
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from oscar.apps.order.exceptions import UnableToPlaceOrder
 from oscar.core.loading import get_model
+
+from fulfillment.signals import stock_low
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +83,20 @@ def allocate(*, stockrecord, quantity: int, title: str) -> None:
             requested=quantity,
             available=available,
             product_id=stockrecord.product_id,
+        )
+    _signal_if_low(stockrecord, quantity)
+
+
+def _signal_if_low(stockrecord, quantity: int) -> None:
+    # The UPDATE above holds the row until commit, so no other allocation
+    # comes between it and this read: what was there before is exactly
+    # the net now plus quantity, and only the allocation that crosses the
+    # threshold sends the signal.
+    threshold = settings.WEBHOOK_STOCK_LOW_THRESHOLD
+    available = _net(stockrecord.pk)
+    if available <= threshold < available + quantity:
+        stock_low.send(
+            sender=StockRecord, stockrecord=stockrecord, num_available=available
         )
 
 

@@ -1,4 +1,6 @@
-"""Root fields of the catalogue: products, producers and counties."""
+"""Root fields of the catalogue: products, producers and counties; and the
+calling cooperative's own listings.
+"""
 
 import graphene
 from django.core.exceptions import ValidationError
@@ -6,8 +8,11 @@ from django.core.exceptions import ValidationError
 from catalog import selectors
 from catalog.graphql.types import (
     County,
+    Listing,
     Producer,
     Product,
+    listing_producer,
+    with_listing_relations,
     with_producer_relations,
     with_product_relations,
 )
@@ -17,6 +22,7 @@ from fulfillment.graphql.dataloaders import AttributionTotalsByCountyCodeLoader
 from shop.graphql.connections import LimitedConnectionField
 from shop.graphql.errors import ErrorCode, api_error
 from shop.graphql.ids import decode_global_id
+from shop.graphql.types import DecimalAmount
 
 
 def _checked_code(value: str, validate, *, argument: str, example: str) -> str:
@@ -31,15 +37,62 @@ def _checked_code(value: str, validate, *, argument: str, example: str) -> str:
     return value
 
 
+def _enum_value(member):
+    # graphene passes an enum argument as its member, a default as given.
+    return getattr(member, "value", member)
+
+
+class ProductSort(graphene.Enum):
+    class Meta:
+        description = "Orders in which `products` can come."
+
+    LISTED = selectors.ProductSort.LISTED.value
+    TITLE = selectors.ProductSort.TITLE.value
+    PRICE_ASCENDING = selectors.ProductSort.PRICE_ASCENDING.value
+    PRICE_DESCENDING = selectors.ProductSort.PRICE_DESCENDING.value
+    NEWEST = selectors.ProductSort.NEWEST.value
+
+    @property
+    def description(self) -> str:
+        return {
+            ProductSort.LISTED: "In the order they were listed, oldest first.",
+            ProductSort.TITLE: "By title, in the database's text order.",
+            ProductSort.PRICE_ASCENDING: "Cheapest first; those without a price last.",
+            ProductSort.PRICE_DESCENDING: "Dearest first; those without a price last.",
+            ProductSort.NEWEST: "Most recently listed first.",
+        }[self]
+
+
 class CatalogQueries(graphene.ObjectType):
     products = LimitedConnectionField(
         Product,
-        description="Public products, in the order they were listed.",
+        description="Public products, in the order they were listed unless "
+        "`sortBy` says otherwise. Filters combine: a product passes all given.",
         county=graphene.String(
             description="Only products from this county, by its six-digit code "
             "(e.g. 522636)."
         ),
         producer=graphene.ID(description="Only products of this producer, by id."),
+        category=graphene.String(
+            description="Only products in this category or its subcategories, "
+            "by the category's slug (e.g. `cha-ye` for 茶叶); none for a slug "
+            "no category has."
+        ),
+        certified=graphene.Boolean(
+            description="Only products with a poverty-product certificate valid "
+            "today (true), or only those without one (false)."
+        ),
+        min_price=DecimalAmount(
+            description='Only products with a price of at least this, e.g. "10.00".'
+        ),
+        max_price=DecimalAmount(
+            description='Only products with a price of at most this, e.g. "99.50".'
+        ),
+        sort_by=graphene.Argument(
+            ProductSort,
+            default_value=ProductSort.LISTED,
+            description="The order of the products.",
+        ),
     )
     product = graphene.Field(
         Product,
@@ -68,20 +121,48 @@ class CatalogQueries(graphene.ObjectType):
         "registry households.",
     )
 
+    listings = LimitedConnectionField(
+        Listing,
+        description="The calling cooperative's own products, public or not, "
+        "with SKU, price, stock and allocations, in the order they were "
+        "listed. Needs a token of a cooperative's app with the `listings` "
+        "scope.",
+        partner_sku=graphene.String(
+            description="Only the product whose stockrecord has this SKU."
+        ),
+    )
+
     @staticmethod
-    def resolve_products(root, info, county=None, producer=None, **kwargs):
-        products = selectors.products_with_origin()
+    def resolve_products(
+        root,
+        info,
+        county=None,
+        producer=None,
+        category=None,
+        certified=None,
+        min_price=None,
+        max_price=None,
+        sort_by=ProductSort.LISTED,
+        **kwargs,
+    ):
         if county is not None:
-            code = _checked_code(
+            county = _checked_code(
                 county, validate_county_code, argument="county", example="522636"
             )
-            products = products.filter(origin_county__code=code)
         if producer is not None:
-            producer_id = decode_global_id(
+            producer = decode_global_id(
                 producer, type_name="Producer", argument="producer"
             )
-            products = products.filter(producer_id=producer_id)
-        return with_product_relations(products.order_by("pk"))
+        products = selectors.product_list(
+            county_code=county,
+            producer_id=producer,
+            category_slug=category,
+            is_certified=certified,
+            min_price=min_price,
+            max_price=max_price,
+            sort=selectors.ProductSort(_enum_value(sort_by)),
+        )
+        return with_product_relations(products)
 
     @staticmethod
     def resolve_product(root, info, id):
@@ -99,6 +180,12 @@ class CatalogQueries(graphene.ObjectType):
         pk = decode_global_id(id, type_name="Producer", argument="id")
         producers = with_producer_relations(selectors.producer_list())
         return producers.filter(pk=pk).first()
+
+    @staticmethod
+    def resolve_listings(root, info, partner_sku=None, **kwargs):
+        producer = listing_producer(info)
+        listings = selectors.listing_list(producer=producer, partner_sku=partner_sku)
+        return with_listing_relations(listings, producer=producer)
 
     @staticmethod
     def resolve_counties(root, info, is_poverty_county=None, province=None):

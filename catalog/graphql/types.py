@@ -8,22 +8,28 @@ import graphene
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from graphene_django import DjangoObjectType
-from oscar.core.loading import get_class
+from graphql_relay import to_global_id
+from oscar.core.loading import get_class, get_model
 
 from catalog import selectors
 from catalog.catalogue.models import Product as ProductModel
 from catalog.models import BenefitLink
 from catalog.partner.models import Partner
 from fulfillment.graphql.dataloaders import AttributionTotalsByCountyCodeLoader
+from shop.graphql.auth import require_producer
 from shop.graphql.connections import CountableConnection, LimitedConnectionField
 from shop.graphql.types import Money, MoneyValue
+from shop.partners.models import Scope
 
 Selector = get_class("partner.strategy", "Selector")
+StockRecord = get_model("partner", "StockRecord")
 
 # Attribute on a producer holding its benefit links, prefetched for a page.
 LINKS_ATTR = "graphql_benefit_links"
 # Attribute on a producer holding its public products, prefetched for a page.
 PRODUCTS_ATTR = "graphql_public_products"
+# Attribute on a product holding its producer's stockrecords, by id.
+LISTING_STOCKRECORDS_ATTR = "graphql_listing_stockrecords"
 
 
 class Province(graphene.ObjectType):
@@ -387,3 +393,189 @@ def with_producer_relations(producers: QuerySet[Partner]) -> QuerySet:
             "products", queryset=products.order_by("title", "pk"), to_attr=PRODUCTS_ATTR
         )
     )
+
+
+def listing_producer(info) -> Partner:
+    """Return the producer the calling app manages listings for.
+
+    Raise a GraphQLError with code FORBIDDEN for an anonymous caller, an
+    app without the `listings` scope, and an app that acts for no producer
+    (only a cooperative's does).
+    """
+    return require_producer(info, Scope.LISTINGS)
+
+
+class BenefitRule(graphene.Enum):
+    class Meta:
+        description = "Whom a sale of a product benefits."
+
+    LINKS = ProductModel.BenefitRule.LINKS.value
+    DIRECT = ProductModel.BenefitRule.DIRECT.value
+
+    @property
+    def description(self) -> str:
+        return {
+            BenefitRule.LINKS: "The registry households of the producer's "
+            "active benefit links, split by weight.",
+            BenefitRule.DIRECT: "One registry household directly; only the "
+            "mall's staff can choose it.",
+        }[self]
+
+
+class Listing(DjangoObjectType):
+    class Meta:
+        model = ProductModel
+        name = "Listing"
+        description = (
+            "One of the calling cooperative's own products, public or not, "
+            "with its stockrecord: SKU, price, stock and allocations."
+        )
+        connection_class = CountableConnection
+        use_connection = True
+        # Product is the type the rest of the schema uses for this model.
+        skip_registry = True
+        fields = ("title",)
+
+    id = graphene.ID(
+        required=True,
+        description="The product's id, the same as its `Product.id`; pass it "
+        "to `stockUpdate`, `priceUpdate` and `productUpdate`.",
+    )
+    title = graphene.String(required=True, description="Title shown to buyers.")
+    description = graphene.String(
+        required=True, description="Description shown to buyers; may be empty."
+    )
+    is_public = graphene.Boolean(
+        required=True,
+        description="Whether buyers see it: in the storefront and in `products`.",
+    )
+    product_class = graphene.String(
+        description="Slug of its product class, e.g. `nong-chan-pin` (农产品)."
+    )
+    categories = graphene.List(
+        graphene.NonNull(graphene.String),
+        required=True,
+        description="Slugs of its categories, e.g. `cha-ye` (茶叶).",
+    )
+    origin_county = graphene.Field(
+        County, description="County it is made in or sourced from."
+    )
+    origin_village = graphene.Field(
+        Village, description="Village it is made in or sourced from, if known."
+    )
+    benefit_rule = graphene.Field(
+        BenefitRule, required=True, description="Whom a sale of it benefits."
+    )
+    certificate = graphene.Field(
+        Certificate,
+        description="Its poverty-product certificate: the one valid today, "
+        "else the latest; null if it has none.",
+    )
+    partner_sku = graphene.String(
+        description="Its SKU in the cooperative's own system; null when it "
+        "has no stockrecord."
+    )
+    price = graphene.Field(
+        Money, description="Price of one unit; null without a stockrecord or price."
+    )
+    num_in_stock = graphene.Int(
+        description="Units in stock, allocated ones included; null without a "
+        "stockrecord or when stock is not counted."
+    )
+    num_allocated = graphene.Int(
+        description="Units allocated to orders and not yet shipped; the stock "
+        "cannot be set below it. Null without a stockrecord."
+    )
+    num_available = graphene.Int(
+        description="Units buyers can still order: `numInStock` minus "
+        "`numAllocated`; null when `numInStock` is."
+    )
+
+    @staticmethod
+    def resolve_id(root: ProductModel, info) -> str:
+        return to_global_id("Product", root.pk)
+
+    @staticmethod
+    def resolve_product_class(root: ProductModel, info) -> str | None:
+        return root.product_class.slug if root.product_class else None
+
+    @staticmethod
+    def resolve_categories(root: ProductModel, info) -> list[str]:
+        return [category.slug for category in root.categories.all()]
+
+    @staticmethod
+    def resolve_benefit_rule(root: ProductModel, info) -> str:
+        return root.benefit_rule
+
+    @staticmethod
+    def resolve_certificate(root: ProductModel, info):
+        return selectors.current_certificate(product=root)
+
+    @staticmethod
+    def resolve_partner_sku(root: ProductModel, info) -> str | None:
+        record = _listing_stockrecord(root)
+        return record.partner_sku if record else None
+
+    @staticmethod
+    def resolve_price(root: ProductModel, info) -> MoneyValue | None:
+        record = _listing_stockrecord(root)
+        if record is None or record.price is None:
+            return None
+        return MoneyValue(record.price, record.price_currency)
+
+    @staticmethod
+    def resolve_num_in_stock(root: ProductModel, info) -> int | None:
+        record = _listing_stockrecord(root)
+        return record.num_in_stock if record else None
+
+    @staticmethod
+    def resolve_num_allocated(root: ProductModel, info) -> int | None:
+        record = _listing_stockrecord(root)
+        return (record.num_allocated or 0) if record else None
+
+    @staticmethod
+    def resolve_num_available(root: ProductModel, info) -> int | None:
+        record = _listing_stockrecord(root)
+        if record is None or record.num_in_stock is None:
+            return None
+        return record.num_in_stock - (record.num_allocated or 0)
+
+
+def _listing_stockrecord(product: ProductModel):
+    """Return the stockrecord of the product's producer, the first by id."""
+    records = getattr(product, LISTING_STOCKRECORDS_ATTR, None)
+    if records is None:
+        records = list(
+            StockRecord.objects.filter(
+                product=product, partner_id=product.producer_id
+            ).order_by("pk")
+        )
+        setattr(product, LISTING_STOCKRECORDS_ATTR, records)
+    return records[0] if records else None
+
+
+def with_listing_relations(
+    products: QuerySet[ProductModel], *, producer: Partner
+) -> QuerySet[ProductModel]:
+    """Return a producer's products with all that Listing reads, in bulk.
+
+    A fixed number of queries for a whole page: the page, then one each for
+    the producer's stockrecords, certificates and categories.
+    """
+    records = StockRecord.objects.filter(partner=producer).order_by("pk")
+    return products.select_related(
+        "product_class",
+        "origin_county__prefecture__province",
+        "origin_village",
+    ).prefetch_related(
+        Prefetch("stockrecords", queryset=records, to_attr=LISTING_STOCKRECORDS_ATTR),
+        "certificates",
+        "categories",
+    )
+
+
+def listings_for(*, producer: Partner, product_ids: list[int]) -> list[ProductModel]:
+    """Return the producer's products of product_ids as listings, in order."""
+    products = selectors.listing_list(producer=producer).filter(pk__in=product_ids)
+    found = {p.pk: p for p in with_listing_relations(products, producer=producer)}
+    return [found[pk] for pk in product_ids if pk in found]
