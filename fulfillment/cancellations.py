@@ -22,6 +22,7 @@ from fulfillment.refunds import (
     refund_amount_for_quantity,
     reverse_line,
 )
+from fulfillment.signals import order_cancelled
 
 logger = logging.getLogger(__name__)
 
@@ -140,7 +141,9 @@ def line_cancel(*, line, quantity: int, reason: str) -> LineAdjustment:
         # Stock rows before the ledger head, the order placement takes them
         # in: the other way round, a cancellation and a new order deadlock.
         _restock(line, quantity)
-        return _cancel_units(line, quantity, reason)
+        adjustment = _cancel_units(line, quantity, reason)
+        _signal_if_cancelled(line.order)
+        return adjustment
 
 
 def line_refund(*, line, quantity: int, reason: str) -> LineAdjustment:
@@ -189,7 +192,17 @@ def order_cancel(*, order, reason: str) -> list[LineAdjustment]:
             remaining, key=lambda pair: pair[0].stockrecord_id or 0
         ):
             _restock(line, left)
-        return [_cancel_units(line, left, reason) for line, left in remaining]
+        adjustments = [_cancel_units(line, left, reason) for line, left in remaining]
+        if adjustments:
+            order_cancelled.send(sender=type(order), order=order)
+        return adjustments
+
+
+def _signal_if_cancelled(order) -> None:
+    # Only the cancellation that closes an order's last open line does it.
+    statuses = list(order.lines.values_list("status", flat=True))
+    if line_statuses.derive_order_status(statuses) == line_statuses.CANCELLED:
+        order_cancelled.send(sender=type(order), order=order)
 
 
 def line_net_paid(line) -> Decimal:

@@ -25,6 +25,7 @@ from fulfillment import lines as line_statuses
 from fulfillment.cancellations import order_cancel
 from fulfillment.models import LineAdjustment
 from fulfillment.payments.gateway import get_gateway
+from fulfillment.signals import order_paid
 
 logger = logging.getLogger(__name__)
 
@@ -396,3 +397,5 @@ def _record_paid(order, *, amount: Decimal, reference: str) -> None:
         line_quantities=[line.quantity for line in lines],
         reference=reference,
     )
+    # Every way of paying ends here, inside the transaction of the payment.
+    order_paid.send(sender=Order, order=order)

@@ -13,3 +13,4 @@ from shop.settings.oscar import *  # noqa: F403
 from shop.settings.payments import *  # noqa: F403
 from shop.settings.search import *  # noqa: F403
 from shop.settings.tasks import *  # noqa: F403
+from shop.settings.webhooks import *  # noqa: F403

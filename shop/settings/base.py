@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "catalog.apps.CatalogConfig",
     "fulfillment.apps.FulfillmentConfig",
     "shop.partners.apps.PartnerAppsConfig",
+    "shop.webhooks.apps.WebhooksConfig",
 ]
 
 SITE_ID = 1
