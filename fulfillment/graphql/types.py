@@ -224,7 +224,7 @@ class LineFields(graphene.ObjectType):
 
     @staticmethod
     def resolve_total(root, info) -> MoneyValue:
-        return cny(root.line_price_incl_tax_incl_discounts)
+        return cny(root.line_price_incl_tax)
 
     @staticmethod
     def resolve_status(root, info) -> str:
@@ -379,7 +379,11 @@ class OrderType(DjangoObjectType):
 
     @staticmethod
     def resolve_impact(root, info) -> dict:
-        return _entries_impact(root.attribution_entries.all())
+        # The lines' entries are loaded with the lines already.
+        entries = [
+            e for line in root.lines.all() for e in line.attribution_entries.all()
+        ]
+        return _entries_impact(entries)
 
 
 class ShippingAddress(graphene.ObjectType):
@@ -557,13 +561,9 @@ def with_order_relations(orders: QuerySet) -> QuerySet:
     shipments = ShipmentModel.objects.select_related(
         "producer__county__prefecture__province"
     ).prefetch_related("lines")
-    entries = AttributionEntry.objects.only(
-        "pk", "order_id", "household_id", "amount", "is_counted"
-    )
     return orders.prefetch_related(
         Prefetch("lines", queryset=lines),
         Prefetch("shipments", queryset=shipments),
-        Prefetch("attribution_entries", queryset=entries),
     )
 
 
