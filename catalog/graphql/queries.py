@@ -22,7 +22,7 @@ from fulfillment.graphql.dataloaders import AttributionTotalsByCountyCodeLoader
 from shop.graphql.connections import LimitedConnectionField
 from shop.graphql.errors import ErrorCode, api_error
 from shop.graphql.ids import decode_global_id
-from shop.graphql.types import DecimalAmount
+from shop.graphql.types import DecimalAmount, enum_value
 
 
 def _checked_code(value: str, validate, *, argument: str, example: str) -> str:
@@ -35,11 +35,6 @@ def _checked_code(value: str, validate, *, argument: str, example: str) -> str:
             ErrorCode.INVALID_CODE,
         ) from None
     return value
-
-
-def _enum_value(member):
-    # graphene passes an enum argument as its member, a default as given.
-    return getattr(member, "value", member)
 
 
 class ProductSort(graphene.Enum):
@@ -160,7 +155,7 @@ class CatalogQueries(graphene.ObjectType):
             is_certified=certified,
             min_price=min_price,
             max_price=max_price,
-            sort=selectors.ProductSort(_enum_value(sort_by)),
+            sort=selectors.ProductSort(enum_value(sort_by)),
         )
         return with_product_relations(products)
 

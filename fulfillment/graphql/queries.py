@@ -25,6 +25,7 @@ from shop.graphql.auth import require_producer, require_scope
 from shop.graphql.connections import LimitedConnectionField
 from shop.graphql.errors import ErrorCode, api_error
 from shop.graphql.ids import decode_global_id
+from shop.graphql.types import enum_value
 
 Order = get_model("order", "Order")
 Line = get_model("order", "Line")
@@ -181,5 +182,5 @@ class FulfillmentQueries(graphene.ObjectType):
 
 def _statuses(names) -> list[str]:
     # Orders can be partly shipped; lines cannot, and match nothing then.
-    wanted = {getattr(name, "value", name) for name in names}
+    wanted = {enum_value(name) for name in names}
     return [STATUS_OF_NAME[name] for name in wanted if name in STATUS_OF_NAME]

@@ -10,6 +10,15 @@ from graphql import FloatValueNode, GraphQLError, StringValueNode
 CENT = Decimal("0.01")
 
 
+def enum_value(member):
+    """Return the value of a graphene enum argument.
+
+    graphene passes an enum the client named as its member, and a default
+    value as it was declared; both end up as the plain value.
+    """
+    return getattr(member, "value", member)
+
+
 @dataclass(frozen=True)
 class MoneyValue:
     amount: Decimal

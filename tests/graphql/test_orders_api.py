@@ -237,6 +237,19 @@ def test_bad_lines_are_each_reported_and_nothing_is_ordered(client, shop):
     ]
 
 
+@pytest.mark.parametrize(
+    ("method", "status"),
+    [("BANK_TRANSFER", "AWAITING"), ("CASH_ON_DELIVERY", "ON_DELIVERY")],
+)
+def test_a_payment_method_named_in_the_input_is_used(client, shop, method, status):
+    result = place(client, shop, paymentMethod=method)
+
+    payload = result["data"]["orderCreate"]
+    assert payload["errors"] == []
+    order = payload["order"]
+    assert (order["paymentMethod"], order["paymentStatus"]) == (method, status)
+
+
 def test_malformed_ids_blank_address_and_gateway_are_input_errors(client, shop):
     variables = order_input(shop, honey=None, paymentMethod="GATEWAY")
     variables["lines"].append({"product": global_id("Producer", 1), "quantity": 1})

@@ -6,6 +6,7 @@ import graphene
 
 from catalog.graphql.types import BenefitRule
 from catalog.listings import MAX_CATEGORIES, ListingDetails
+from shop.graphql.types import enum_value
 
 
 class ProductDetailFields:
@@ -41,6 +42,6 @@ def listing_details(data) -> ListingDetails:
         categories=None if categories is None else list(categories),
         origin_county=data.get("origin_county"),
         origin_village=data.get("origin_village"),
-        benefit_rule=getattr(rule, "value", rule),
+        benefit_rule=enum_value(rule),
         is_public=data.get("is_public"),
     )

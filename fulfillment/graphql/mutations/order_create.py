@@ -12,6 +12,7 @@ from fulfillment.payments.services import WrongPaymentMethod
 from fulfillment.placement import VoucherUnavailable
 from shop.graphql.auth import require_scope
 from shop.graphql.ids import pk_of_global_id
+from shop.graphql.types import enum_value
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +99,7 @@ class OrderCreate(graphene.Mutation):
                 lines=_line_requests(input.lines),
                 shipping_address=_address(input.shipping_address),
                 app=app,
-                payment_method=input.payment_method,
+                payment_method=enum_value(input.payment_method),
             )
         except orders.OrderLinesRefused as refused:
             return cls(order=None, errors=[_line_error(p) for p in refused.problems])
@@ -136,7 +137,7 @@ def _input_errors(data) -> list[OrderError]:
                 message=f"The key must be 1 to {KEY_MAX_LENGTH} characters.",
             )
         )
-    if data.payment_method not in API_METHODS:
+    if enum_value(data.payment_method) not in API_METHODS:
         errors.append(
             OrderError(
                 field="input.paymentMethod",
