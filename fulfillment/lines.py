@@ -24,6 +24,18 @@ PARTLY_SHIPPED = "部分发货"
 
 CLOSED = {CANCELLED, REFUNDED}
 
+# The statuses as programs see them, in the partner API and in webhooks:
+# stored statuses are the Chinese words staff read.
+MACHINE_NAMES = {
+    PENDING: "PENDING",
+    CONFIRMED: "CONFIRMED",
+    PARTLY_SHIPPED: "PARTLY_SHIPPED",
+    SHIPPED: "SHIPPED",
+    DELIVERED: "DELIVERED",
+    CANCELLED: "CANCELLED",
+    REFUNDED: "REFUNDED",
+}
+
 
 def derive_order_status(line_statuses: list[str]) -> str:
     """Return the order status that a list of line statuses adds up to."""

@@ -27,15 +27,7 @@ Order = get_model("order", "Order")
 Line = get_model("order", "Line")
 
 ZERO = Decimal("0.00")
-LINE_STATUS_NAMES = {
-    line_statuses.PENDING: "PENDING",
-    line_statuses.CONFIRMED: "CONFIRMED",
-    line_statuses.PARTLY_SHIPPED: "PARTLY_SHIPPED",
-    line_statuses.SHIPPED: "SHIPPED",
-    line_statuses.DELIVERED: "DELIVERED",
-    line_statuses.CANCELLED: "CANCELLED",
-    line_statuses.REFUNDED: "REFUNDED",
-}
+LINE_STATUS_NAMES = line_statuses.MACHINE_NAMES
 
 
 def cny(amount: Decimal) -> MoneyValue:

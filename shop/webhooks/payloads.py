@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 from graphql_relay import to_global_id
 
+from fulfillment.lines import MACHINE_NAMES, PENDING
+
 # Part of the contract with partners, whatever the server's TIME_ZONE.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CENT = Decimal("0.01")
@@ -26,6 +28,11 @@ def timestamp(moment: datetime.datetime) -> str:
 def money(amount: Decimal | None) -> str:
     """Return amount with exactly two decimals, e.g. "128.00"."""
     return str((amount or Decimal("0")).quantize(CENT))
+
+
+def status_name(status: str) -> str:
+    """Return a line or order status as the partner API names it."""
+    return MACHINE_NAMES.get(status, MACHINE_NAMES[PENDING])
 
 
 def product_id(pk: int | None) -> str | None:
@@ -62,8 +69,8 @@ def order_data(order, lines, *, is_whole_order: bool, shipment=None) -> dict:
     """
     data = {
         "order_number": order.number,
-        "status": order.status,
-        "payment_status": order.payment_status,
+        "status": status_name(order.status),
+        "payment_status": order.payment_status.upper(),
         "currency": order.currency,
         "lines_total": money(sum(line.line_price_incl_tax for line in lines)),
         "lines": [_line(line) for line in lines],
@@ -92,7 +99,7 @@ def _line(line) -> dict:
         "title": line.title,
         "quantity": line.quantity,
         "line_total": money(line.line_price_incl_tax),
-        "status": line.status,
+        "status": status_name(line.status),
     }
 
 

@@ -65,7 +65,7 @@ def received(receiver) -> dict:
     return {r.path.lstrip("/"): json.loads(r.body) for r in receiver.requests}
 
 
-def tea_line(shop, status="待确认") -> dict:
+def tea_line(shop, status="PENDING") -> dict:
     return {
         "product_id": global_id(shop.tea.product_id),
         "title": "丹寨硒锌茶",
@@ -75,7 +75,7 @@ def tea_line(shop, status="待确认") -> dict:
     }
 
 
-def honey_line(shop, status="待确认") -> dict:
+def honey_line(shop, status="PENDING") -> dict:
     return {
         "product_id": global_id(shop.honey.product_id),
         "title": "丹寨蜂蜜",
@@ -104,8 +104,8 @@ def test_a_placed_order_reaches_the_placing_app_and_each_cooperative(
         assert before - datetime.timedelta(seconds=1) <= moment <= timezone.now()
     common = {
         "order_number": order.number,
-        "status": "待确认",
-        "payment_status": "awaiting",
+        "status": "PENDING",
+        "payment_status": "AWAITING",
         "currency": "CNY",
     }
     assert bodies == {
@@ -213,7 +213,7 @@ def test_a_subscription_hears_only_its_events(shop, receiver, committed):
 
     [body] = received(receiver).values()
     assert body["event"] == "order.paid"
-    assert body["data"]["payment_status"] == "paid"
+    assert body["data"]["payment_status"] == "PAID"
 
 
 def test_a_cancelled_order_is_announced_with_its_cancelled_lines(
@@ -229,12 +229,12 @@ def test_a_cancelled_order_is_announced_with_its_cancelled_lines(
     bodies = received(receiver)
     assert sorted(bodies) == ["honey", "platform", "tea"]
     assert {body["event"] for body in bodies.values()} == {"order.cancelled"}
-    assert bodies["platform"]["data"]["status"] == "已取消"
+    assert bodies["platform"]["data"]["status"] == "CANCELLED"
     assert bodies["platform"]["data"]["lines"] == [
-        tea_line(subscribed, status="已取消"),
-        honey_line(subscribed, status="已取消"),
+        tea_line(subscribed, status="CANCELLED"),
+        honey_line(subscribed, status="CANCELLED"),
     ]
-    assert bodies["honey"]["data"]["lines"] == [honey_line(subscribed, status="已取消")]
+    assert bodies["honey"]["data"]["lines"] == [honey_line(subscribed, status="CANCELLED")]
 
 
 def test_only_the_line_cancel_that_closes_the_order_announces_it(
