@@ -234,7 +234,9 @@ def test_a_cancelled_order_is_announced_with_its_cancelled_lines(
         tea_line(subscribed, status="CANCELLED"),
         honey_line(subscribed, status="CANCELLED"),
     ]
-    assert bodies["honey"]["data"]["lines"] == [honey_line(subscribed, status="CANCELLED")]
+    assert bodies["honey"]["data"]["lines"] == [
+        honey_line(subscribed, status="CANCELLED")
+    ]
 
 
 def test_only_the_line_cancel_that_closes_the_order_announces_it(
