@@ -30,6 +30,7 @@ from graphql import (
 )
 
 from shop.graphql.auth import identify
+from shop.graphql.connections import check_page_size
 from shop.partners.models import PartnerApp
 
 
@@ -177,7 +178,7 @@ class _CostMeter:
     A connection's `edges` (and everything under them) are priced once per
     item of the page the connection asks for (`first` or `last`, read from
     the request's variables when given as one); a page size outside 1 to
-    the maximum is priced at the maximum, and refused when executed. Each
+    the maximum is priced at the maximum, and the request is refused. Each
     fragment is priced once per page size, so spreading a fragment many
     times costs no more work than pricing it once.
     """
@@ -189,6 +190,7 @@ class _CostMeter:
         self.fragments = _fragments(document)
         self.variables = variables or {}
         self.known: dict[tuple[str, int], int] = {}
+        self.page_errors: list[GraphQLError] = []
 
     def selection_cost(self, selection_set, parent_type, page_size: int = 1) -> int:
         total = 0
@@ -238,21 +240,30 @@ class _CostMeter:
         return "edges" in object_type.fields and "pageInfo" in object_type.fields
 
     def page_size(self, field: FieldNode) -> int:
+        sizes = {
+            argument.name.value: self.argument_value(argument.value)
+            for argument in field.arguments
+            if argument.name.value in ("first", "last")
+        }
         limit = max_page_size()
-        for argument in field.arguments:
-            if argument.name.value not in ("first", "last"):
-                continue
-            value = argument.value
-            if isinstance(value, VariableNode):
-                size = self.variables.get(value.name.value)
-            elif isinstance(value, IntValueNode):
-                size = int(value.value)
-            else:
-                size = None
-            if isinstance(size, int) and 1 <= size <= limit:
-                return size
+        try:
+            check_page_size(sizes, field_name=field.name.value, max_limit=limit)
+        except GraphQLError as refused:
+            self.page_errors.append(
+                GraphQLError(
+                    refused.message, nodes=[field], extensions=refused.extensions
+                )
+            )
             return limit
-        return limit
+        size = sizes.get("first") or sizes.get("last")
+        return size if isinstance(size, int) else limit
+
+    def argument_value(self, value):
+        if isinstance(value, VariableNode):
+            return self.variables.get(value.name.value)
+        if isinstance(value, IntValueNode):
+            return int(value.value)
+        return None
 
 
 def operation_cost(
@@ -260,11 +271,16 @@ def operation_cost(
     document: DocumentNode,
     operation: OperationDefinitionNode,
     variables: dict | None,
-) -> int:
-    """Return the cost of operation of a validated document."""
+) -> tuple[int, list[GraphQLError]]:
+    """Return the cost of operation of a validated document, and page errors.
+
+    The errors are those of connections without `first` or `last`, or with
+    a page size out of range; such a page is priced at the maximum.
+    """
     meter = _CostMeter(schema, document, variables or {})
     root_type = schema.get_root_type(operation.operation)
-    return meter.selection_cost(operation.selection_set, root_type)
+    cost = meter.selection_cost(operation.selection_set, root_type)
+    return cost, meter.page_errors
 
 
 def cost_error(cost: int) -> GraphQLError:

@@ -2,7 +2,8 @@
 
 Before a query runs, the view refuses it when its client is over the rate
 limit, when it is a batch, and when it is too deep, has too many aliases or
-would cost too much (see limits.py); none of this touches the database.
+would cost too much, or when a connection lacks a page size or asks for
+more than 100 (see limits.py); none of this touches the database.
 """
 
 import json
@@ -111,7 +112,11 @@ class ShopGraphQLView(GraphQLView):
         )
         if errors or operation is None:
             return errors
-        cost = limits.operation_cost(schema, document, operation, variables)
+        cost, page_errors = limits.operation_cost(
+            schema, document, operation, variables
+        )
+        if page_errors:
+            return page_errors
         if cost > limits.max_cost():
             return [limits.cost_error(cost)]
         request.graphql_cost = {"requested": cost, "limit": limits.max_cost()}

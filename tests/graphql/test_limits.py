@@ -159,14 +159,36 @@ def test_page_sizes_given_as_variables_are_priced(client):
     assert result["extensions"]["cost"]["requested"] == nested_producers_cost(4, 7)
 
 
-def test_a_page_size_out_of_range_is_priced_at_the_maximum(client):
-    query = "{ products(first: 100000) { edges { node { title } } } }"
+def test_a_page_size_out_of_range_is_refused_before_the_database(client):
+    # producers would run first, were the request executed at all.
+    query = """{ producers(first: 5) { edges { node { name } } }
+                 products(first: 100000) { edges { node { title } } } }"""
 
-    result = post(client, {"query": query}).json()
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, {"query": query})
 
-    # Priced as 100 items (1 + 100 * (1 + 1)), then refused when it runs.
-    assert result["extensions"]["cost"]["requested"] == 201
-    assert result["errors"][0]["extensions"] == {"code": "PAGE_SIZE_OUT_OF_RANGE"}
+    assert response.status_code == 400
+    assert response.json() == {
+        "errors": [
+            {
+                "message": "`first` on `products` must be from 1 to 100, not "
+                "100000; ask for more pages with `after`.",
+                "locations": [{"line": 2, "column": 18}],
+                "extensions": {"code": "PAGE_SIZE_OUT_OF_RANGE"},
+            }
+        ]
+    }
+    assert data_queries(queries) == []
+
+
+def test_a_connection_without_a_page_size_is_refused_before_the_database(client):
+    query = "query($n: Int) { products(first: $n) { edges { node { title } } } }"
+
+    with CaptureQueriesContext(connection) as queries:
+        response = post(client, {"query": query, "variables": {}})
+
+    assert response.json()["errors"][0]["extensions"] == {"code": "PAGE_SIZE_REQUIRED"}
+    assert data_queries(queries) == []
 
 
 def test_the_cost_ceiling_is_a_setting(client, settings):

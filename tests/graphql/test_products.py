@@ -212,7 +212,7 @@ def test_products_refuse_a_producer_id_of_another_type(graphql, tea):
 def test_products_without_first_or_last_are_refused(graphql, tea):
     result = graphql(PRODUCTS, {})
 
-    assert result["data"] == {"products": None}
+    assert "data" not in result
     assert [(e["message"], e["extensions"]) for e in result["errors"]] == [
         (
             "Pass `first` or `last` (1 to 100) to page through `products`.",
@@ -225,7 +225,7 @@ def test_products_without_first_or_last_are_refused(graphql, tea):
 def test_products_refuse_first_outside_1_to_100(graphql, tea, first):
     result = graphql(PRODUCTS, {"first": first})
 
-    assert result["data"] == {"products": None}
+    assert "data" not in result
     assert [(e["message"], e["extensions"]) for e in result["errors"]] == [
         (
             f"`first` on `products` must be from 1 to 100, not {first}; ask for "
