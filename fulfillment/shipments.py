@@ -21,8 +21,12 @@ from fulfillment.models import Shipment, ShipmentLine
 logger = logging.getLogger(__name__)
 
 Line = get_model("order", "Line")
+Order = get_model("order", "Order")
 
 SHIPPABLE = {line_statuses.PENDING, line_statuses.CONFIRMED}
+# A transfer or gateway payment that has not come in: goods leave once
+# paid for (cash on delivery is collected by the carrier).
+UNPAID = {Order.PaymentStatus.AWAITING, Order.PaymentStatus.EXPIRED}
 MAX_TEXT = 64
 MAX_LINES = 500
 
@@ -32,6 +36,7 @@ class Problem(StrEnum):
     INVALID_QUANTITY = "INVALID_QUANTITY"
     MORE_THAN_LEFT = "MORE_THAN_LEFT"
     NOT_SHIPPABLE = "NOT_SHIPPABLE"
+    NOT_PAID = "NOT_PAID"
     REPEATED_LINE = "REPEATED_LINE"
     SEVERAL_ORDERS = "SEVERAL_ORDERS"
     REQUIRED = "REQUIRED"
@@ -80,8 +85,10 @@ def shipment_create(
     Raise ShipmentRefused, changing nothing, listing every problem: a line
     that is not one of producer's (reported like a line that does not exist,
     so other producers' lines stay unknown), a quantity below 1 or above
-    what is left to ship, a line that is cancelled or already shipped, lines
-    of several orders, a blank or over-long carrier or tracking number.
+    what is left to ship, a line that is cancelled or already shipped, a
+    line of an order still awaiting its payment (cash on delivery ships at
+    once), lines of several orders, a blank or over-long carrier or tracking
+    number.
     """
     problems = _text_problems(carrier=carrier, tracking_number=tracking_number)
     problems += _request_problems(lines)
@@ -198,6 +205,11 @@ def _line_problem(request: ShipmentLineRequest, line):
             "status": line.status
         }
         return Problem.NOT_SHIPPABLE, message, "line"
+    if line.order.payment_status in UNPAID:
+        message = _(
+            "Order %(number)s is not paid yet; ship it once the payment is in."
+        ) % {"number": line.order.number}
+        return Problem.NOT_PAID, message, "line"
     left = quantity_left_to_ship(line)
     if request.quantity > left:
         message = _(

@@ -65,6 +65,7 @@ class ShipmentErrorCode(graphene.Enum):
     INVALID_QUANTITY = Problem.INVALID_QUANTITY.value
     MORE_THAN_LEFT = Problem.MORE_THAN_LEFT.value
     NOT_SHIPPABLE = Problem.NOT_SHIPPABLE.value
+    NOT_PAID = Problem.NOT_PAID.value
     REPEATED_LINE = Problem.REPEATED_LINE.value
     SEVERAL_ORDERS = Problem.SEVERAL_ORDERS.value
     REQUIRED = Problem.REQUIRED.value
@@ -80,6 +81,8 @@ class ShipmentErrorCode(graphene.Enum):
             ShipmentErrorCode.MORE_THAN_LEFT: "More units than are left to ship.",
             ShipmentErrorCode.NOT_SHIPPABLE: "The line is cancelled, refunded "
             "or already shipped.",
+            ShipmentErrorCode.NOT_PAID: "The order awaits its payment; "
+            "cash-on-delivery orders ship at once.",
             ShipmentErrorCode.REPEATED_LINE: "The line is in the shipment twice.",
             ShipmentErrorCode.SEVERAL_ORDERS: "A shipment holds lines of one "
             "order only.",

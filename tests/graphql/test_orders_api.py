@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from oscar.core.loading import get_model
 
 from catalog.models import Household
+from fulfillment import lines as line_statuses
 from fulfillment.models import AttributionEntry, PlacementIntent, Shipment
 from shop.partners import services
 from shop.partners.models import PartnerApp
@@ -412,7 +413,7 @@ def test_a_cooperative_sees_only_its_own_lines_with_their_address(client, shop):
 
 
 def test_a_cooperative_ships_part_of_its_line(client, shop):
-    place(client, shop)
+    place(client, shop, paymentMethod="CASH_ON_DELIVERY")
     tea_line = Order.objects.get().lines.get(product=shop["tea"].product)
     line_id = global_id("OrderLine", tea_line.pk)
     shipment = {
@@ -439,6 +440,34 @@ def test_a_cooperative_ships_part_of_its_line(client, shop):
         1,
         "CONFIRMED",
     )
+
+
+def test_a_line_of_an_order_awaiting_its_transfer_is_not_shipped(client, shop):
+    place(client, shop, paymentMethod="BANK_TRANSFER")
+    order = Order.objects.get()
+    tea_line = order.lines.get(product=shop["tea"].product)
+    shipment = {
+        "lines": [{"line": global_id("OrderLine", tea_line.pk), "quantity": 1}],
+        "carrier": "顺丰速运",
+        "trackingNumber": "SF1400000003",
+    }
+
+    result = post(client, SHIP, {"input": shipment}, shop["tea_coop"][1])
+
+    assert result["data"]["shipmentCreate"] == {
+        "shipment": None,
+        "errors": [
+            {
+                "field": "input.lines.0.line",
+                "code": "NOT_PAID",
+                "message": f"Order {order.number} is not paid yet; ship it once "
+                "the payment is in.",
+            }
+        ],
+    }
+    assert Shipment.objects.count() == 0
+    tea_line.refresh_from_db()
+    assert tea_line.status == line_statuses.PENDING
 
 
 def test_a_cooperative_cannot_ship_another_cooperatives_line(client, shop):
