@@ -71,6 +71,32 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [
                 "access_fn": staff_can_use_admin,
             },
         ],
-    }
+    },
+    {
+        "label": _("Partner API"),
+        "icon": "fas fa-plug",
+        "children": [
+            {
+                "label": _("Partner apps"),
+                "url_name": "admin:partner_apps_partnerapp_changelist",
+                "access_fn": staff_can_use_admin,
+            },
+            {
+                "label": _("Tokens"),
+                "url_name": "admin:partner_apps_apptoken_changelist",
+                "access_fn": staff_can_use_admin,
+            },
+            {
+                "label": _("Webhook subscriptions"),
+                "url_name": "admin:webhooks_webhooksubscription_changelist",
+                "access_fn": staff_can_use_admin,
+            },
+            {
+                "label": _("Webhook deliveries"),
+                "url_name": "admin:webhooks_webhookdelivery_changelist",
+                "access_fn": staff_can_use_admin,
+            },
+        ],
+    },
 ]
 PHONENUMBER_DEFAULT_REGION = "CN"
