@@ -9,7 +9,6 @@ more than 100 (see limits.py); none of this touches the database.
 import json
 import logging
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.http import (
     HttpResponse,
@@ -170,8 +169,8 @@ class ShopGraphQLView(GraphQLView):
             getattr(error, "path", None),
             exc_info=getattr(error, "original_error", None) or error,
         )
-        if settings.DEBUG:
-            return GraphQLView.format_error(error)
+        # Not even with DEBUG: a partner trying the demo shop should not
+        # read SQL or module names either. The log has the traceback.
         formatted = {"message": "Internal error"}
         if isinstance(error, GraphQLError):
             formatted["locations"] = error.formatted.get("locations")

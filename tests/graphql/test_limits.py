@@ -265,7 +265,12 @@ def test_the_rate_limit_counts_each_partner_app_apart(client, settings):
     assert anonymous == 200
 
 
-def test_an_unexpected_error_tells_nothing_of_its_cause(client, monkeypatch):
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_error_tells_nothing_of_its_cause(
+    client, monkeypatch, settings, debug
+):
+    settings.DEBUG = debug
+
     def broken(root, info, **kwargs):
         raise RuntimeError('relation "catalogue_product" does not exist at line 3')
 
