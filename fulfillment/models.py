@@ -293,6 +293,13 @@ class Shipment(models.Model):
         verbose_name = _("shipment")
         verbose_name_plural = _("shipments")
         ordering = ("created_at", "pk")
+        # A tracking number names one parcel of one producer.
+        constraints = [
+            models.UniqueConstraint(
+                fields=("producer", "carrier", "tracking_number"),
+                name="shipment_one_parcel_per_tracking_number",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.carrier} {self.tracking_number}"

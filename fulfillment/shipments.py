@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from oscar.core.loading import get_model
 
@@ -37,6 +37,7 @@ class Problem(StrEnum):
     MORE_THAN_LEFT = "MORE_THAN_LEFT"
     NOT_SHIPPABLE = "NOT_SHIPPABLE"
     NOT_PAID = "NOT_PAID"
+    TRACKING_NUMBER_USED = "TRACKING_NUMBER_USED"
     REPEATED_LINE = "REPEATED_LINE"
     SEVERAL_ORDERS = "SEVERAL_ORDERS"
     REQUIRED = "REQUIRED"
@@ -89,6 +90,11 @@ def shipment_create(
     line of an order still awaiting its payment (cash on delivery ships at
     once), lines of several orders, a blank or over-long carrier or tracking
     number.
+
+    The carrier and tracking number name a parcel: sending the same shipment
+    again returns the first one unchanged, so a retried request records
+    nothing twice; the same parcel with other lines is refused
+    (TRACKING_NUMBER_USED).
     """
     problems = _text_problems(carrier=carrier, tracking_number=tracking_number)
     problems += _request_problems(lines)
@@ -96,11 +102,25 @@ def shipment_create(
         raise ShipmentRefused(problems)
 
     with transaction.atomic():
+        # The line locks come first: a retry racing the first request waits
+        # here, then finds the shipment the first one recorded.
         locked = _lock_lines(producer, lines)
+        earlier = Shipment.objects.filter(
+            producer=producer,
+            carrier=carrier.strip(),
+            tracking_number=tracking_number.strip(),
+        ).first()
+        if earlier is not None:
+            return _repeated(earlier, lines)
         problems = _line_problems(lines, locked)
         if problems:
             raise ShipmentRefused(problems)
-        shipment = _record(producer, lines, locked, carrier, tracking_number)
+        try:
+            with transaction.atomic():
+                shipment = _record(producer, lines, locked, carrier, tracking_number)
+        except IntegrityError:
+            # Another request took the parcel for other lines meanwhile.
+            raise ShipmentRefused([_parcel_taken(carrier, tracking_number)]) from None
     logger.info(
         "shipment created order=%s shipment=%s producer=%s lines=%d",
         shipment.order.number,
@@ -109,6 +129,23 @@ def shipment_create(
         len(lines),
     )
     return shipment
+
+
+def _repeated(earlier: Shipment, lines: list[ShipmentLineRequest]) -> Shipment:
+    recorded = set(earlier.lines.values_list("line_id", "quantity"))
+    if recorded != {(request.line_id, request.quantity) for request in lines}:
+        problem = _parcel_taken(earlier.carrier, earlier.tracking_number)
+        raise ShipmentRefused([problem])
+    logger.info("shipment repeated shipment=%s", earlier.pk)
+    return earlier
+
+
+def _parcel_taken(carrier: str, tracking_number: str) -> ShipmentProblem:
+    message = _(
+        "Parcel %(tracking)s of %(carrier)s was recorded before with other "
+        "lines; give each parcel its own tracking number."
+    ) % {"tracking": tracking_number.strip(), "carrier": carrier.strip()}
+    return ShipmentProblem(Problem.TRACKING_NUMBER_USED, message, "trackingNumber")
 
 
 def _text_problems(*, carrier: str, tracking_number: str) -> list[ShipmentProblem]:

@@ -66,6 +66,7 @@ class ShipmentErrorCode(graphene.Enum):
     MORE_THAN_LEFT = Problem.MORE_THAN_LEFT.value
     NOT_SHIPPABLE = Problem.NOT_SHIPPABLE.value
     NOT_PAID = Problem.NOT_PAID.value
+    TRACKING_NUMBER_USED = Problem.TRACKING_NUMBER_USED.value
     REPEATED_LINE = Problem.REPEATED_LINE.value
     SEVERAL_ORDERS = Problem.SEVERAL_ORDERS.value
     REQUIRED = Problem.REQUIRED.value
@@ -81,6 +82,8 @@ class ShipmentErrorCode(graphene.Enum):
             ShipmentErrorCode.MORE_THAN_LEFT: "More units than are left to ship.",
             ShipmentErrorCode.NOT_SHIPPABLE: "The line is cancelled, refunded "
             "or already shipped.",
+            ShipmentErrorCode.TRACKING_NUMBER_USED: "The carrier's tracking "
+            "number names a parcel recorded before with other lines.",
             ShipmentErrorCode.NOT_PAID: "The order awaits its payment; "
             "cash-on-delivery orders ship at once.",
             ShipmentErrorCode.REPEATED_LINE: "The line is in the shipment twice.",

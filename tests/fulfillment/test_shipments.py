@@ -118,13 +118,52 @@ def test_more_than_is_left_is_refused_and_nothing_is_shipped():
     ship(line.partner, (line, 2))
 
     with pytest.raises(ShipmentRefused) as error:
-        ship(line.partner, (line, 2))
+        ship(line.partner, (line, 2), tracking="SF1234567892")
 
     assert error.value.problems[0].message == (
         "Only 1 unit(s) of this line are left to ship, not 2."
     )
     assert refusal_codes(error) == [(Problem.MORE_THAN_LEFT, "lines.0.quantity")]
     assert ShipmentLine.objects.count() == 1
+
+
+def test_the_same_parcel_sent_again_is_recorded_once():
+    _, [line] = order_with(5)
+    first = ship(line.partner, (line, 2))
+
+    again = ship(line.partner, (line, 2), tracking=" SF1234567890 ")
+
+    assert again.pk == first.pk
+    assert list(ShipmentLine.objects.values_list("line_id", "quantity")) == [
+        (line.pk, 2)
+    ]
+    assert quantity_left_to_ship(line) == 3
+
+
+def test_a_parcel_recorded_with_other_lines_is_refused():
+    _, [line] = order_with(5)
+    ship(line.partner, (line, 2))
+
+    with pytest.raises(ShipmentRefused) as error:
+        ship(line.partner, (line, 1))
+
+    assert refusal_codes(error) == [(Problem.TRACKING_NUMBER_USED, "trackingNumber")]
+    assert error.value.problems[0].message == (
+        "Parcel SF1234567890 of 顺丰速运 was recorded before with other lines; "
+        "give each parcel its own tracking number."
+    )
+    assert list(ShipmentLine.objects.values_list("quantity", flat=True)) == [2]
+
+
+def test_another_producer_may_use_the_same_tracking_number():
+    _, [tea, honey] = order_with(
+        2, 2, producers=[factories.PartnerFactory(), factories.PartnerFactory()]
+    )
+
+    ship(tea.partner, (tea, 2))
+    ship(honey.partner, (honey, 2))
+
+    assert Shipment.objects.count() == 2
 
 
 @pytest.mark.parametrize("quantity", [0, -1])
