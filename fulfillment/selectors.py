@@ -96,6 +96,35 @@ def county_totals(counties: QuerySet[County] | None = None) -> list[County]:
     return result
 
 
+def village_totals() -> dict[str, tuple[Decimal, Decimal, int]]:
+    """Return (attributed, counted, households) by village code, net.
+
+    Villages without entries are left out.
+    """
+    per_village = (
+        AttributionEntry.objects.values("village_code")
+        .order_by()
+        .annotate(
+            attributed=_decimal_sum("amount"),
+            counted=_decimal_sum("amount", is_counted=True),
+            households=Count("household", distinct=True),
+        )
+    )
+    return {
+        row["village_code"]: (
+            _to_fen(row["attributed"]),
+            _to_fen(row["counted"]),
+            row["households"],
+        )
+        for row in per_village
+    }
+
+
+def _to_fen(total) -> Decimal:
+    # SQLite sums decimals as floats; round back to the fen.
+    return Decimal(total).quantize(FEN) + ZERO
+
+
 def _exact_sum(entries: QuerySet[AttributionEntry]) -> Decimal:
     # SQLite sums decimals as floats: a fully refunded line would come
     # back as -3.5e-18. One order's entries are few; add them exactly.

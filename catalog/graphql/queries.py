@@ -11,12 +11,14 @@ from catalog.graphql.types import (
     Listing,
     Producer,
     Product,
+    Village,
     listing_producer,
     with_listing_relations,
     with_producer_relations,
     with_product_relations,
 )
 from catalog.models import County as CountyModel
+from catalog.models import Village as VillageModel
 from catalog.registry.codes import validate_county_code, validate_province_code
 from fulfillment.graphql.dataloaders import AttributionTotalsByCountyCodeLoader
 from shop.graphql.connections import LimitedConnectionField
@@ -116,6 +118,18 @@ class CatalogQueries(graphene.ObjectType):
         "registry households.",
     )
 
+    villages = graphene.List(
+        graphene.NonNull(Village),
+        required=True,
+        county=graphene.String(
+            required=True,
+            description="Six-digit code of the county whose villages to list, "
+            "e.g. 522636.",
+        ),
+        description="The administrative villages of one county, by code, with "
+        "what sales have brought their registry households.",
+    )
+
     listings = LimitedConnectionField(
         Listing,
         description="The calling cooperative's own products, public or not, "
@@ -181,6 +195,13 @@ class CatalogQueries(graphene.ObjectType):
         producer = listing_producer(info)
         listings = selectors.listing_list(producer=producer, partner_sku=partner_sku)
         return with_listing_relations(listings, producer=producer)
+
+    @staticmethod
+    def resolve_villages(root, info, county):
+        code = _checked_code(
+            county, validate_county_code, argument="county", example="522636"
+        )
+        return VillageModel.objects.filter(township__county__code=code).order_by("code")
 
     @staticmethod
     def resolve_counties(root, info, is_poverty_county=None, province=None):

@@ -15,7 +15,10 @@ from catalog import selectors
 from catalog.catalogue.models import Product as ProductModel
 from catalog.models import BenefitLink
 from catalog.partner.models import Partner
-from fulfillment.graphql.dataloaders import AttributionTotalsByCountyCodeLoader
+from fulfillment.graphql.dataloaders import (
+    AttributionTotalsByCountyCodeLoader,
+    AttributionTotalsByVillageCodeLoader,
+)
 from shop.graphql.auth import require_producer
 from shop.graphql.connections import CountableConnection, LimitedConnectionField
 from shop.graphql.types import Money, MoneyValue
@@ -131,6 +134,38 @@ class Village(graphene.ObjectType):
         "digits are the county's code.",
     )
     name = graphene.String(required=True, description="Name, e.g. 卡拉村.")
+    attributed_total = graphene.Field(
+        Money,
+        required=True,
+        description="All that buyers paid for order lines attributed to "
+        "registry households of this village, counted or not, net of reversals.",
+    )
+    counted_total = graphene.Field(
+        Money,
+        required=True,
+        description="The part of `attributedTotal` that counts as "
+        "poverty-alleviation purchasing.",
+    )
+    household_count = graphene.Int(
+        required=True,
+        description="Number of registry households of this village attributed "
+        "at least one sale.",
+    )
+
+    @staticmethod
+    def resolve_attributed_total(root, info) -> MoneyValue:
+        totals = AttributionTotalsByVillageCodeLoader.for_request(info.context)
+        return MoneyValue(totals.load(root.code).attributed, "CNY")
+
+    @staticmethod
+    def resolve_counted_total(root, info) -> MoneyValue:
+        totals = AttributionTotalsByVillageCodeLoader.for_request(info.context)
+        return MoneyValue(totals.load(root.code).counted, "CNY")
+
+    @staticmethod
+    def resolve_household_count(root, info) -> int:
+        totals = AttributionTotalsByVillageCodeLoader.for_request(info.context)
+        return totals.load(root.code).household_count
 
 
 class Certificate(graphene.ObjectType):

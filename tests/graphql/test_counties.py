@@ -127,3 +127,62 @@ def test_origin_county_of_a_product_carries_the_same_totals(graphql, ledger_orde
         "countedTotal": {"amount": "12.50"},
         "householdCount": 1,
     }
+
+
+VILLAGES = """
+query Villages($county: String!) {
+  villages(county: $county) {
+    code name
+    attributedTotal { amount currency }
+    countedTotal { amount currency }
+    householdCount
+  }
+}
+"""
+
+
+def test_villages_of_a_county_show_their_own_totals(graphql, ledger_order):
+    danzhai = factories.CountyFactory()
+    kala = village_in(danzhai, code="522636101201", name="卡拉村")
+    maijiang = village_in(danzhai, code="522636102203", name="麻鸠村")
+    village_in(factories.CountyFactory(code="520521"), code="520521100201", name="x")
+    first, second = factories.HouseholdFactory.create_batch(2, village=kala)
+    third = factories.HouseholdFactory(village=maijiang)
+    add_entry(ledger_order, first, "6.67")
+    add_entry(ledger_order, second, "6.66", is_counted=False)
+    add_entry(ledger_order, third, "6.67")
+    add_entry(ledger_order, third, "-2.00")
+
+    result = graphql(VILLAGES, {"county": "522636"})
+
+    assert result == {
+        "data": {
+            "villages": [
+                {
+                    "code": "522636101201",
+                    "name": "卡拉村",
+                    "attributedTotal": money(Decimal("6.67") + Decimal("6.66")),
+                    "countedTotal": money(Decimal("6.67")),
+                    "householdCount": 2,
+                },
+                {
+                    "code": "522636102203",
+                    "name": "麻鸠村",
+                    "attributedTotal": money(Decimal("6.67") - Decimal("2.00")),
+                    "countedTotal": money(Decimal("6.67") - Decimal("2.00")),
+                    "householdCount": 1,
+                },
+            ]
+        }
+    }
+
+
+def test_villages_refuse_a_malformed_county_code(graphql):
+    result = graphql(VILLAGES, {"county": "5226"})
+
+    assert [(e["message"], e["extensions"]) for e in result["errors"]] == [
+        (
+            "`county` must be a six-digit GB/T 2260 code such as 522636, not “5226”.",
+            {"code": "INVALID_CODE"},
+        )
+    ]
