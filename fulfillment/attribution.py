@@ -31,22 +31,36 @@ class Beneficiary:
     link_type: str
 
 
-def beneficiaries_for(product, day: datetime.date) -> list[Beneficiary]:
-    """Return who benefits from a sale of product on day, by registry no."""
+def beneficiaries_for(
+    product, day: datetime.date, *, links: dict | None = None
+) -> list[Beneficiary]:
+    """Return who benefits from a sale of product on day, by registry no.
+
+    links, from active_links(), saves a query per product when many
+    products are attributed together.
+    """
     if product.benefit_rule == product.BenefitRule.DIRECT:
         if product.beneficiary is None:
             return []
         return [Beneficiary(product.beneficiary, Decimal("1"), "")]
+    if links is None:
+        links = active_links([product.producer_id], day)
+    return links.get(product.producer_id, [])
+
+
+def active_links(producer_ids, day: datetime.date) -> dict[int, list[Beneficiary]]:
+    """Return the producers' links active on day, each by registry number."""
     links = (
-        BenefitLink.objects.filter(producer_id=product.producer_id)
+        BenefitLink.objects.filter(producer_id__in=set(producer_ids))
         .select_related("household__village")
         .order_by("household__registry_number", "pk")
     )
-    return [
-        Beneficiary(link.household, link.weight, link.link_type)
-        for link in links
-        if link.is_active_on(day)
-    ]
+    found: dict[int, list[Beneficiary]] = {}
+    for link in links:
+        if link.is_active_on(day):
+            beneficiary = Beneficiary(link.household, link.weight, link.link_type)
+            found.setdefault(link.producer_id, []).append(beneficiary)
+    return found
 
 
 def certificate_for(product, day: datetime.date) -> tuple[Certificate | None, str]:
@@ -74,9 +88,11 @@ def _reason(certificate_reason: str, household: Household) -> str:
     return Reason.COUNTED if eligible else Reason.HOUSEHOLD_INELIGIBLE
 
 
-def _line_entries(order, line, day: datetime.date) -> list[AttributionEntry]:
+def _line_entries(
+    order, line, day: datetime.date, links: dict
+) -> list[AttributionEntry]:
     product = line.product
-    beneficiaries = beneficiaries_for(product, day)
+    beneficiaries = beneficiaries_for(product, day, links=links)
     if not beneficiaries:
         logger.warning(
             "line has no beneficiary order=%s line=%s product=%s",
@@ -126,12 +142,15 @@ def attribute_order(*, order) -> list[AttributionEntry]:
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("attribute_order must run inside the order transaction")
     day = timezone.localdate(order.date_placed)
-    lines = order.lines.exclude(product=None).select_related(
-        "product__producer", "product__beneficiary__village"
+    lines = list(
+        order.lines.exclude(product=None)
+        .select_related("product__producer", "product__beneficiary__village")
+        .prefetch_related("product__certificates")
     )
+    links = active_links([line.product.producer_id for line in lines], day)
     entries = []
-    for line in lines.prefetch_related("product__certificates"):
-        entries.extend(_line_entries(order, line, day))
+    for line in lines:
+        entries.extend(_line_entries(order, line, day, links))
     append_entries(entries)
     logger.info("order attributed order=%s entries=%d", order.number, len(entries))
     return entries

@@ -10,6 +10,7 @@ buyer who loses the race gets InsufficientStock and no allocation.
 import logging
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
@@ -64,13 +65,8 @@ def allocate(*, stockrecord, quantity: int, title: str) -> None:
     """
     if quantity < 1:
         raise InvalidQuantity(_("The quantity must be at least 1."))
-    allocated = Coalesce(F("num_allocated"), 0)
-    updated = (
-        StockRecord.objects.filter(pk=stockrecord.pk)
-        .filter(num_in_stock__gte=allocated + quantity)
-        .update(num_allocated=allocated + quantity)
-    )
-    if updated != 1:
+    available = _allocate_if_enough(stockrecord.pk, quantity)
+    if available is None:
         available = _net(stockrecord.pk)
         logger.warning(
             "allocation refused stockrecord=%s requested=%d available=%d",
@@ -84,16 +80,37 @@ def allocate(*, stockrecord, quantity: int, title: str) -> None:
             available=available,
             product_id=stockrecord.product_id,
         )
-    _signal_if_low(stockrecord, quantity)
+    _signal_if_low(stockrecord, quantity, available)
 
 
-def _signal_if_low(stockrecord, quantity: int) -> None:
+def _allocate_if_enough(stockrecord_id: int, quantity: int) -> int | None:
+    """Allocate in one statement; return the units left, None if refused.
+
+    Django's update() cannot return the row it changed, and reading it
+    back would cost a query per order line; RETURNING does both at once
+    (PostgreSQL, and SQLite since 3.35).
+    """
+    quote = connection.ops.quote_name
+    table = quote(StockRecord._meta.db_table)
+    allocated = f"COALESCE({quote('num_allocated')}, 0)"
+    in_stock = quote("num_in_stock")
+    sql = (
+        f"UPDATE {table} SET {quote('num_allocated')} = {allocated} + %s "  # noqa: S608
+        f"WHERE {quote('id')} = %s AND {in_stock} >= {allocated} + %s "
+        f"RETURNING {in_stock} - {quote('num_allocated')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [quantity, stockrecord_id, quantity])
+        row = cursor.fetchone()
+    return None if row is None else row[0]
+
+
+def _signal_if_low(stockrecord, quantity: int, available: int) -> None:
     # The UPDATE above holds the row until commit, so no other allocation
-    # comes between it and this read: what was there before is exactly
-    # the net now plus quantity, and only the allocation that crosses the
-    # threshold sends the signal.
+    # comes between it and what it returned: what was there before is
+    # exactly available plus quantity, and only the allocation that crosses
+    # the threshold sends the signal.
     threshold = settings.WEBHOOK_STOCK_LOW_THRESHOLD
-    available = _net(stockrecord.pk)
     if available <= threshold < available + quantity:
         stock_low.send(
             sender=StockRecord, stockrecord=stockrecord, num_available=available
