@@ -7,12 +7,20 @@ import pytest
 from django.apps import apps
 from django.core import serializers
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from shop.partners import services
 from shop.partners.models import AppToken, PartnerApp
 from tests import factories
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Match validation messages against their English source text."""
+    with translation.override("en"):
+        yield
 
 
 def stored_text() -> str:
