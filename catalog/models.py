@@ -41,7 +41,10 @@ class Prefecture(models.Model):
     )
     name = models.CharField(_("name"), max_length=64)
     province = models.ForeignKey(
-        Province, on_delete=models.PROTECT, related_name="prefectures"
+        Province,
+        on_delete=models.PROTECT,
+        related_name="prefectures",
+        verbose_name=_("province"),
     )
 
     class Meta:
@@ -59,13 +62,25 @@ class Prefecture(models.Model):
             )
 
 
+# GB/T 2260 names these levels without their being places of their own.
+PLACEHOLDER_PREFECTURES = {
+    "市辖区",
+    "县",
+    "省直辖县级行政区划",
+    "自治区直辖县级行政区划",
+}
+
+
 class County(models.Model):
     code = models.CharField(
         _("code"), max_length=6, unique=True, validators=[codes.validate_county_code]
     )
     name = models.CharField(_("name"), max_length=64)
     prefecture = models.ForeignKey(
-        Prefecture, on_delete=models.PROTECT, related_name="counties"
+        Prefecture,
+        on_delete=models.PROTECT,
+        related_name="counties",
+        verbose_name=_("prefecture"),
     )
     is_poverty_county = models.BooleanField(
         _("one of the 832 poverty counties"), default=False
@@ -80,6 +95,19 @@ class County(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def full_name(self) -> str:
+        """Return the name as an address writes it, e.g. 贵州省毕节市大方县.
+
+        The municipalities' placeholder prefectures (市辖区, 县) and the
+        province-administered groups are not part of anyone's address.
+        """
+        prefecture = self.prefecture.name
+        province = self.prefecture.province.name
+        if prefecture in PLACEHOLDER_PREFECTURES or prefecture == province:
+            prefecture = ""
+        return f"{province}{prefecture}{self.name}"
+
     def clean(self) -> None:
         if self.prefecture_id and self.code[:4] != self.prefecture.code[:4]:
             raise ValidationError(
@@ -93,7 +121,10 @@ class Township(models.Model):
     )
     name = models.CharField(_("name"), max_length=64)
     county = models.ForeignKey(
-        County, on_delete=models.PROTECT, related_name="townships"
+        County,
+        on_delete=models.PROTECT,
+        related_name="townships",
+        verbose_name=_("county"),
     )
 
     class Meta:
@@ -117,7 +148,10 @@ class Village(models.Model):
     )
     name = models.CharField(_("name"), max_length=64)
     township = models.ForeignKey(
-        Township, on_delete=models.PROTECT, related_name="villages"
+        Township,
+        on_delete=models.PROTECT,
+        related_name="villages",
+        verbose_name=_("township"),
     )
 
     class Meta:
@@ -179,7 +213,10 @@ class Household(models.Model):
 
     registry_number = models.CharField(_("registry number"), max_length=32, unique=True)
     village = models.ForeignKey(
-        Village, on_delete=models.PROTECT, related_name="households"
+        Village,
+        on_delete=models.PROTECT,
+        related_name="households",
+        verbose_name=_("village"),
     )
     size = models.PositiveSmallIntegerField(_("members"))
     status = models.PositiveSmallIntegerField(_("status"), choices=Status.choices)
@@ -248,10 +285,16 @@ class BenefitLink(models.Model):
         ENDED = "ended", _("ended")
 
     producer = models.ForeignKey(
-        "partner.Partner", on_delete=models.PROTECT, related_name="benefit_links"
+        "partner.Partner",
+        on_delete=models.PROTECT,
+        related_name="benefit_links",
+        verbose_name=_("producer"),
     )
     household = models.ForeignKey(
-        Household, on_delete=models.PROTECT, related_name="benefit_links"
+        Household,
+        on_delete=models.PROTECT,
+        related_name="benefit_links",
+        verbose_name=_("household"),
     )
     link_type = models.CharField(
         _("link type"), max_length=16, choices=LinkType.choices
@@ -304,7 +347,10 @@ class Certificate(models.Model):
     """A product's certification as a poverty-alleviation product."""
 
     product = models.ForeignKey(
-        "catalogue.Product", on_delete=models.CASCADE, related_name="certificates"
+        "catalogue.Product",
+        on_delete=models.CASCADE,
+        related_name="certificates",
+        verbose_name=_("product"),
     )
     issuer = models.CharField(_("issuer"), max_length=128)
     catalogue_batch = models.CharField(_("catalogue batch"), max_length=64)

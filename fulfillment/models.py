@@ -55,13 +55,20 @@ class AttributionEntry(models.Model):
         )
 
     order = models.ForeignKey(
-        "order.Order", on_delete=models.PROTECT, related_name="attribution_entries"
+        "order.Order",
+        on_delete=models.PROTECT,
+        related_name="attribution_entries",
+        verbose_name=_("order"),
     )
     line = models.ForeignKey(
-        "order.Line", on_delete=models.PROTECT, related_name="attribution_entries"
+        "order.Line",
+        on_delete=models.PROTECT,
+        related_name="attribution_entries",
+        verbose_name=_("line"),
     )
     household = models.ForeignKey(
         "catalog.Household",
+        verbose_name=_("household"),
         on_delete=models.PROTECT,
         related_name="attribution_entries",
     )
@@ -78,6 +85,7 @@ class AttributionEntry(models.Model):
     county_code = models.CharField(_("county code"), max_length=6)
     producer = models.ForeignKey(
         "partner.Partner",
+        verbose_name=_("producer"),
         on_delete=models.PROTECT,
         related_name="attribution_entries",
     )
@@ -200,7 +208,10 @@ class LineAdjustment(models.Model):
         REFUND = "refund", _("refund")
 
     line = models.ForeignKey(
-        "order.Line", on_delete=models.PROTECT, related_name="adjustments"
+        "order.Line",
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        verbose_name=_("line"),
     )
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     quantity = models.PositiveIntegerField(_("quantity"))
@@ -247,6 +258,7 @@ class PlacementIntent(models.Model):
     content_digest = models.CharField(max_length=64)
     order = models.OneToOneField(
         "order.Order",
+        verbose_name=_("order"),
         on_delete=models.PROTECT,
         related_name="placement_intent",
         null=True,
@@ -280,10 +292,16 @@ class Shipment(models.Model):
     """
 
     order = models.ForeignKey(
-        "order.Order", on_delete=models.PROTECT, related_name="shipments"
+        "order.Order",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("order"),
     )
     producer = models.ForeignKey(
-        "partner.Partner", on_delete=models.PROTECT, related_name="shipments"
+        "partner.Partner",
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("producer"),
     )
     carrier = models.CharField(_("carrier"), max_length=64)
     tracking_number = models.CharField(_("tracking number"), max_length=64)
@@ -307,10 +325,16 @@ class Shipment(models.Model):
 
 class ShipmentLine(models.Model):
     shipment = models.ForeignKey(
-        Shipment, on_delete=models.CASCADE, related_name="lines"
+        Shipment,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("shipment"),
     )
     line = models.ForeignKey(
-        "order.Line", on_delete=models.PROTECT, related_name="shipment_lines"
+        "order.Line",
+        on_delete=models.PROTECT,
+        related_name="shipment_lines",
+        verbose_name=_("line"),
     )
     quantity = models.PositiveIntegerField(_("quantity"))
 

@@ -115,3 +115,17 @@ def test_origin_village_must_lie_in_the_origin_county():
         product.clean()
 
     assert caught.value.message_dict == {"origin_village": ["产地村不在产地县内。"]}
+
+
+def test_a_county_is_named_as_an_address_writes_it():
+    chongqing = factories.ProvinceFactory(code="500000", name="重庆市")
+    placeholder = factories.PrefectureFactory(
+        code="500200", name="县", province=chongqing
+    )
+    fengjie = factories.CountyFactory(
+        code="500236", name="奉节县", prefecture=placeholder
+    )
+    danzhai = factories.CountyFactory()
+
+    assert fengjie.full_name == "重庆市奉节县"
+    assert danzhai.full_name == "贵州省黔东南苗族侗族自治州丹寨县"

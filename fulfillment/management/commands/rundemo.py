@@ -5,9 +5,11 @@ dashboard account exists, prints how to sign in, then runs the development
 server on 127.0.0.1:8000.
 """
 
+import socket
+
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 DEMO_EMAIL = "admin@fupin.example"
 DEMO_PASSWORD = "fupin-demo-2026"  # noqa: S105 (demo account, printed on start)
@@ -27,6 +29,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, addrport, no_serve, **options):
+        if not no_serve:
+            _check_free(addrport)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
         self._ensure_staff_account()
@@ -58,3 +62,20 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+
+
+def _check_free(addrport: str) -> None:
+    """Raise CommandError before any work when nothing could serve there."""
+    host, _, port = addrport.rpartition(":")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # As the development server binds: a port left in TIME_WAIT by a
+        # server stopped a moment ago is free to it.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host or "127.0.0.1", int(port)))
+        except (OSError, ValueError):
+            raise CommandError(
+                f"{addrport} is taken or not an address:port; stop what runs "
+                "there, or pick another, e.g. manage.py rundemo --addrport "
+                "127.0.0.1:8001"
+            ) from None
