@@ -222,3 +222,18 @@ def test_guest_on_a_phone_buys_from_two_producers(phone):
     assert traffic.outside == []
     assert traffic.bad_responses == []
     assert traffic.script_errors == []
+
+
+def test_graphiql_opens_on_an_example_that_runs_offline(phone):
+    page, traffic = phone
+    factories.StockRecordFactory(product__title="丹寨硒锌绿茶", price=Decimal("128.00"))
+
+    page.goto("/graphql/")
+    page.locator(".graphiql-execute-button").click()
+    result = page.locator(".graphiql-response")
+    result.get_by_text("丹寨硒锌绿茶").wait_for()
+
+    assert "products(first: 5)" in page.inner_text(".graphiql-query-editor")
+    assert '"amount": "128.00"' in result.inner_text()
+    assert traffic.outside == []
+    assert traffic.script_errors == []
