@@ -2,9 +2,11 @@
 
 import datetime
 from decimal import Decimal
+from http.cookies import SimpleCookie
 
 import pytest
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from oscar.core.loading import get_model
@@ -14,6 +16,7 @@ from fulfillment import placement
 from fulfillment.models import AttributionEntry
 from fulfillment.order import utils as order_utils
 from tests import factories
+from tests.races import run_together
 from tests.shop.test_checkout import (  # noqa: F401
     add_to_basket,
     china,
@@ -113,7 +116,10 @@ def test_basket_changed_in_another_tab_is_not_ordered_unseen(
 
     page = preview.forms["place_order_form"].submit()
 
-    assert "changed after you reviewed it" in page.text or "购物" in page.text
+    assert (
+        "您在确认订单后购物车发生了变化（可能是在另一个窗口中修改的）。"
+        "请核对下面的订单后再提交。"
+    ) in page.text
     assert Order.objects.count() == 0
     fresh = django_app.get(reverse("checkout:preview"))
     placed = fresh.forms["place_order_form"].submit().maybe_follow()
@@ -194,3 +200,28 @@ def test_offer_still_applies_with_the_safe_placement(
     assert order.total_incl_tax == Decimal("42.00")  # 32.00 + 10.00 shipping
     entry = AttributionEntry.objects.get()
     assert entry.amount == Decimal("32.00")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_placing_one_basket_at_once_make_one_order(
+    django_app,
+    china,  # noqa: F811
+    honey,
+    postgres_only,
+):
+    add_to_basket(django_app, honey.product, quantity=1)
+    form = reach_preview(django_app).forms["place_order_form"]
+    fields = dict(form.submit_fields())
+    tabs = [Client(), Client()]
+    for tab in tabs:
+        tab.cookies = SimpleCookie(django_app.cookies)
+    place = reverse("checkout:preview")
+
+    answers = run_together(*(lambda tab=tab: tab.post(place, fields) for tab in tabs))
+
+    assert Order.objects.count() == 1
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert {answer.url for answer in answers} == {reverse("checkout:thank-you")}
+    honey.refresh_from_db()
+    assert honey.num_allocated == 1
+    assert AttributionEntry.objects.count() == 1
