@@ -63,13 +63,17 @@ def _check_quantity(line, quantity: int, *, shipped: int = 0) -> int:
     return already
 
 
-def _adjust(*, line, quantity: int, reason: str, kind: str) -> LineAdjustment:
+def _check_reason(reason: str) -> None:
     if not reason.strip():
         raise AdjustmentRefused(_("Say why the units are taken off the line."))
     if len(reason) > REASON_MAX_LENGTH:
         raise AdjustmentRefused(
             _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX_LENGTH}
         )
+
+
+def _adjust(*, line, quantity: int, reason: str, kind: str) -> LineAdjustment:
+    _check_reason(reason)
     already = _check_quantity(line, quantity)
     amount = refund_amount_for_quantity(
         line=line, quantity=quantity, already_cancelled=already
@@ -159,19 +163,14 @@ def line_refund(*, line, quantity: int, reason: str) -> LineAdjustment:
                 _("Line “%(title)s” is “%(status)s”: only shipped lines are refunded.")
                 % {"title": line.title, "status": line.status}
             )
-        adjustment = _adjust(
-            line=line, quantity=quantity, reason=reason, kind=LineAdjustment.Kind.REFUND
-        )
-        if adjusted_quantity(line) == line.quantity:
-            line_statuses.line_status_change(line=line, status=line_statuses.REFUNDED)
-    return adjustment
+        return _refund_units(line, quantity, reason)
 
 
 def order_cancel(*, order, reason: str) -> list[LineAdjustment]:
     """Cancel every remaining unit of an order that has not shipped at all.
 
     Raise AdjustmentRefused, changing nothing, when any line has shipped:
-    such an order is refunded line by line instead.
+    such an order is refunded instead (order_refund, line_refund).
     """
     with transaction.atomic():
         lines = list(order.lines.select_for_update().order_by("pk"))
@@ -196,6 +195,61 @@ def order_cancel(*, order, reason: str) -> list[LineAdjustment]:
         if adjustments:
             order_cancelled.send(sender=type(order), order=order)
         return adjustments
+
+
+def order_refund(*, order, reason: str) -> list[LineAdjustment]:
+    """Take back every unit of an order still paid for, shipped or not.
+
+    Units that have not shipped are cancelled and restocked; shipped ones
+    are refunded. Every line ends cancelled or refunded and the households'
+    shares are reversed to nothing. Raise AdjustmentRefused, changing
+    nothing, when nothing is left to take back or reason is blank.
+    """
+    _check_reason(reason)
+    with transaction.atomic():
+        lines = list(order.lines.select_for_update().order_by("pk"))
+        plan = [(line, *_units_left(line)) for line in lines]
+        if not any(unshipped or shipped for _line, unshipped, shipped in plan):
+            raise AdjustmentRefused(
+                _("Order %(number)s has nothing left to refund.")
+                % {"number": order.number}
+            )
+        # Stock rows first, in stockrecord order, as in order_cancel.
+        for line, unshipped, _shipped in sorted(
+            plan, key=lambda row: row[0].stockrecord_id or 0
+        ):
+            if unshipped:
+                _restock(line, unshipped)
+        adjustments = []
+        for line, unshipped, shipped in plan:
+            if unshipped:
+                adjustments.append(_cancel_units(line, unshipped, reason))
+            if shipped:
+                adjustments.append(_refund_units(line, shipped, reason))
+        _signal_if_cancelled(order)
+        return adjustments
+
+
+def _units_left(line) -> tuple[int, int]:
+    """Return the units of line still paid for: not shipped, and shipped."""
+    taken = dict(
+        line.adjustments.values("kind")
+        .annotate(total=Sum("quantity"))
+        .values_list("kind", "total")
+    )
+    shipped = shipped_quantity(line)
+    cancelled = taken.get(LineAdjustment.Kind.CANCELLATION, 0)
+    refunded = taken.get(LineAdjustment.Kind.REFUND, 0)
+    return line.quantity - shipped - cancelled, shipped - refunded
+
+
+def _refund_units(line, quantity: int, reason: str) -> LineAdjustment:
+    adjustment = _adjust(
+        line=line, quantity=quantity, reason=reason, kind=LineAdjustment.Kind.REFUND
+    )
+    if adjusted_quantity(line) == line.quantity:
+        line_statuses.line_status_change(line=line, status=line_statuses.REFUNDED)
+    return adjustment
 
 
 def _signal_if_cancelled(order) -> None:

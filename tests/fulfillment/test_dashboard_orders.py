@@ -78,3 +78,33 @@ def test_staff_cannot_set_the_order_status_by_hand(staff_client):
 
     order.refresh_from_db()
     assert order.status == statuses.PENDING
+
+
+def test_staff_refund_a_whole_order_from_its_page(staff_client):
+    order, line, record = order_of("10.00", 3, weights=(1, 1))
+    url = reverse("dashboard:order-detail", args=[order.number])
+
+    page = staff_client.post(
+        url, {"order_action": "refund_order", "reason": "买家拒收"}, follow=True
+    )
+
+    line.refresh_from_db()
+    record.refresh_from_db()
+    assert line.status == statuses.CANCELLED
+    assert record.num_allocated == 0
+    assert sum(e.amount for e in AttributionEntry.objects.filter(line=line)) == 0
+    assert f"订单 {order.number} 已全额退款。" in page.content.decode()
+
+
+def test_a_refund_without_a_reason_is_refused_and_changes_nothing(staff_client):
+    order, line, record = order_of("10.00", 3, weights=(1,))
+    url = reverse("dashboard:order-detail", args=[order.number])
+
+    page = staff_client.post(
+        url, {"order_action": "refund_order", "reason": " "}, follow=True
+    )
+
+    assert LineAdjustment.objects.count() == 0
+    record.refresh_from_db()
+    assert record.num_allocated == 3
+    assert "请说明取消或退款的原因。" in page.content.decode()

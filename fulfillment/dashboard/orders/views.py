@@ -20,6 +20,7 @@ from fulfillment.cancellations import (
     adjusted_quantity,
     line_cancel,
     line_refund,
+    order_refund,
 )
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,27 @@ def _line_action(*, line, status: str, quantity: int, reason: str) -> None:
 
 
 class OrderDetailView(views.OrderDetailView):
+    order_actions = (*views.OrderDetailView.order_actions, "refund_order")
+
+    def refund_order(self, request, order):
+        reason = request.POST.get("reason", "").strip()
+        try:
+            adjustments = order_refund(order=order, reason=reason)
+        except AdjustmentRefused as error:
+            messages.error(request, str(error))
+            return self.reload_page()
+        logger.info(
+            "order refunded in the dashboard order=%s user=%s adjustments=%d",
+            order.number,
+            request.user.pk,
+            len(adjustments),
+        )
+        messages.info(
+            request,
+            _("Order %(number)s is refunded in full.") % {"number": order.number},
+        )
+        return self.reload_page()
+
     def change_order_status(self, request, order):
         messages.error(request, DERIVED_STATUS_MESSAGE)
         return self.reload_page()
