@@ -175,7 +175,11 @@ def product_list(
     bounds are inclusive and leave out products without a price, which
     come last when sorting by price.
     """
-    products = products_with_origin().annotate(listed_price=_listed_price())
+    products = products_with_origin()
+    by_price = sort in (ProductSort.PRICE_ASCENDING, ProductSort.PRICE_DESCENDING)
+    if by_price or min_price is not None or max_price is not None:
+        # Only then: the subquery runs for every row before the page's.
+        products = products.annotate(listed_price=_listed_price())
     if county_code is not None:
         products = products.filter(origin_county__code=county_code)
     if producer_id is not None:
