@@ -14,6 +14,7 @@ from catalog.graphql.types import (
     Village,
     listing_producer,
     with_listing_relations,
+    with_producer_products,
     with_producer_relations,
     with_product_relations,
 )
@@ -171,7 +172,7 @@ class CatalogQueries(graphene.ObjectType):
             max_price=max_price,
             sort=selectors.ProductSort(enum_value(sort_by)),
         )
-        return with_product_relations(products)
+        return with_producer_products(with_product_relations(products), info)
 
     @staticmethod
     def resolve_product(root, info, id):

@@ -21,7 +21,7 @@ from fulfillment.graphql.dataloaders import (
 )
 from shop.graphql.auth import require_producer
 from shop.graphql.connections import CountableConnection, LimitedConnectionField
-from shop.graphql.types import Money, MoneyValue
+from shop.graphql.types import Money, MoneyValue, selects
 from shop.partners.models import Scope
 
 Selector = get_class("partner.strategy", "Selector")
@@ -29,6 +29,9 @@ StockRecord = get_model("partner", "StockRecord")
 
 # Attribute on a producer holding its benefit links, prefetched for a page.
 LINKS_ATTR = "graphql_benefit_links"
+# Public village figures shared by fewer households would show one
+# household's income.
+MIN_HOUSEHOLDS_SHOWN = 3
 # Attribute on a producer holding its public products, prefetched for a page.
 PRODUCTS_ATTR = "graphql_public_products"
 # Attribute on a product holding its producer's stockrecords, by id.
@@ -136,15 +139,15 @@ class Village(graphene.ObjectType):
     name = graphene.String(required=True, description="Name, e.g. 卡拉村.")
     attributed_total = graphene.Field(
         Money,
-        required=True,
         description="All that buyers paid for order lines attributed to "
-        "registry households of this village, counted or not, net of reversals.",
+        "registry households of this village, counted or not, net of reversals; "
+        f"null when fewer than {MIN_HOUSEHOLDS_SHOWN} households share it, so "
+        "that no one household's figure shows.",
     )
     counted_total = graphene.Field(
         Money,
-        required=True,
         description="The part of `attributedTotal` that counts as "
-        "poverty-alleviation purchasing.",
+        "poverty-alleviation purchasing; null when `attributedTotal` is.",
     )
     household_count = graphene.Int(
         required=True,
@@ -153,19 +156,24 @@ class Village(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_attributed_total(root, info) -> MoneyValue:
-        totals = AttributionTotalsByVillageCodeLoader.for_request(info.context)
-        return MoneyValue(totals.load(root.code).attributed, "CNY")
+    def resolve_attributed_total(root, info) -> MoneyValue | None:
+        totals = _shown_village_totals(info, root.code)
+        return totals and MoneyValue(totals.attributed, "CNY")
 
     @staticmethod
-    def resolve_counted_total(root, info) -> MoneyValue:
-        totals = AttributionTotalsByVillageCodeLoader.for_request(info.context)
-        return MoneyValue(totals.load(root.code).counted, "CNY")
+    def resolve_counted_total(root, info) -> MoneyValue | None:
+        totals = _shown_village_totals(info, root.code)
+        return totals and MoneyValue(totals.counted, "CNY")
 
     @staticmethod
     def resolve_household_count(root, info) -> int:
         totals = AttributionTotalsByVillageCodeLoader.for_request(info.context)
         return totals.load(root.code).household_count
+
+
+def _shown_village_totals(info, code: str):
+    totals = AttributionTotalsByVillageCodeLoader.for_request(info.context).load(code)
+    return totals if totals.household_count >= MIN_HOUSEHOLDS_SHOWN else None
 
 
 class Certificate(graphene.ObjectType):
@@ -270,9 +278,9 @@ class Producer(DjangoObjectType):
         prefetched = getattr(root, PRODUCTS_ATTR, None)
         if prefetched is not None:
             return prefetched
-        # TODO: reached through a product (products → producer → products),
-        # each producer's products cost queries of their own, so that shape
-        # grows with the page; only a depth limit on queries bounds it now.
+        # Reached any other way than those that prefetch (producers, and a
+        # page of products asking for them), a producer's products cost
+        # queries of their own.
         products = selectors.producer_products(producer=root).order_by("title", "pk")
         return with_product_relations(products)
 
@@ -417,6 +425,24 @@ def with_product_relations(products: QuerySet[ProductModel]) -> QuerySet:
         "beneficiary__village",
     ).prefetch_related(
         "stockrecords", "certificates", _links_prefetch("producer__benefit_links")
+    )
+
+
+def with_producer_products(products: QuerySet[ProductModel], info) -> QuerySet:
+    """Return a page of products that also loads its producers' products.
+
+    Only when the query asks for them (`node { producer { products } }`):
+    a product's producer would otherwise load its own, one query each.
+    """
+    if not selects(info, "edges", "node", "producer", "products"):
+        return products
+    theirs = with_product_relations(selectors.products_with_origin())
+    return products.prefetch_related(
+        Prefetch(
+            "producer__products",
+            queryset=theirs.order_by("title", "pk"),
+            to_attr=PRODUCTS_ATTR,
+        )
     )
 
 

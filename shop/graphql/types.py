@@ -5,9 +5,48 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 import graphene
-from graphql import FloatValueNode, GraphQLError, StringValueNode
+from graphql import (
+    FloatValueNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    StringValueNode,
+)
 
 CENT = Decimal("0.01")
+
+
+def selects(info, *path: str) -> bool:
+    """Return whether the query selects path below the field being resolved.
+
+    Fragments are followed, so `products { edges { ...Card } }` selects
+    ("edges", "node", "title") when Card does.
+    """
+    return any(
+        _selects(node.selection_set, path, info.fragments) for node in info.field_nodes
+    )
+
+
+def _selects(selection_set, path, fragments) -> bool:
+    if not path:
+        return True
+    if selection_set is None:
+        return False
+    for selection in selection_set.selections:
+        if isinstance(selection, FragmentSpreadNode):
+            fragment = fragments.get(selection.name.value)
+            found = fragment is not None and _selects(
+                fragment.selection_set, path, fragments
+            )
+        elif isinstance(selection, InlineFragmentNode):
+            found = _selects(selection.selection_set, path, fragments)
+        else:
+            found = selection.name.value == path[0] and _selects(
+                selection.selection_set, path[1:], fragments
+            )
+        if found:
+            return True
+    return False
 
 
 def enum_value(member):

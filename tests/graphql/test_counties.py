@@ -141,17 +141,18 @@ query Villages($county: String!) {
 """
 
 
-def test_villages_of_a_county_show_their_own_totals(graphql, ledger_order):
+def test_villages_show_totals_shared_by_three_households_or_more(graphql, ledger_order):
     danzhai = factories.CountyFactory()
     kala = village_in(danzhai, code="522636101201", name="卡拉村")
     maijiang = village_in(danzhai, code="522636102203", name="麻鸠村")
     village_in(factories.CountyFactory(code="520521"), code="520521100201", name="x")
-    first, second = factories.HouseholdFactory.create_batch(2, village=kala)
-    third = factories.HouseholdFactory(village=maijiang)
+    first, second, third = factories.HouseholdFactory.create_batch(3, village=kala)
+    alone = factories.HouseholdFactory(village=maijiang)
     add_entry(ledger_order, first, "6.67")
     add_entry(ledger_order, second, "6.66", is_counted=False)
-    add_entry(ledger_order, third, "6.67")
-    add_entry(ledger_order, third, "-2.00")
+    add_entry(ledger_order, third, "1.00")
+    add_entry(ledger_order, alone, "6.67")
+    add_entry(ledger_order, alone, "-2.00")
 
     result = graphql(VILLAGES, {"county": "522636"})
 
@@ -161,15 +162,18 @@ def test_villages_of_a_county_show_their_own_totals(graphql, ledger_order):
                 {
                     "code": "522636101201",
                     "name": "卡拉村",
-                    "attributedTotal": money(Decimal("6.67") + Decimal("6.66")),
-                    "countedTotal": money(Decimal("6.67")),
-                    "householdCount": 2,
+                    "attributedTotal": money(
+                        Decimal("6.67") + Decimal("6.66") + Decimal("1.00")
+                    ),
+                    "countedTotal": money(Decimal("6.67") + Decimal("1.00")),
+                    "householdCount": 3,
                 },
                 {
+                    # One household: its figures would be its own income.
                     "code": "522636102203",
                     "name": "麻鸠村",
-                    "attributedTotal": money(Decimal("6.67") - Decimal("2.00")),
-                    "countedTotal": money(Decimal("6.67") - Decimal("2.00")),
+                    "attributedTotal": None,
+                    "countedTotal": None,
                     "householdCount": 1,
                 },
             ]

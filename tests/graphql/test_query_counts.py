@@ -83,9 +83,9 @@ def count_queries(graphql, query: str, first: int) -> int:
     return len(queries)
 
 
-def test_products_cost_the_same_queries_for_10_and_50(graphql, sixty_products):
+def test_products_cost_the_same_queries_for_10_and_100(graphql, sixty_products):
     ten = count_queries(graphql, PRODUCTS, 10)
-    fifty = count_queries(graphql, PRODUCTS, 50)
+    fifty = count_queries(graphql, PRODUCTS, 100)
 
     # Savepoint and release of the request's transaction, count, page,
     # certificates, stockrecords, benefit links, then the ledger aggregate
@@ -93,9 +93,32 @@ def test_products_cost_the_same_queries_for_10_and_50(graphql, sixty_products):
     assert (ten, fifty) == (9, 9)
 
 
-def test_producers_cost_the_same_queries_for_10_and_50(graphql, sixty_products):
+def test_producers_cost_the_same_queries_for_10_and_100(graphql, sixty_products):
     ten = count_queries(graphql, PRODUCERS, 10)
-    fifty = count_queries(graphql, PRODUCERS, 50)
+    fifty = count_queries(graphql, PRODUCERS, 100)
 
     # As for products, with the producers' products as one more query.
     assert (ten, fifty) == (10, 10)
+
+
+PRODUCTS_WITH_THEIR_PRODUCERS_PRODUCTS = """
+query ($first: Int!) {
+  products(first: $first) { edges { node { title ...Maker } } }
+}
+fragment Maker on Product {
+  producer { name products(first: 3) { totalCount edges { node { title
+    price { amount } beneficiaryHouseholdCount } } } }
+}
+"""
+
+
+def test_a_producers_products_under_a_page_of_products_cost_no_more_per_item(
+    graphql, sixty_products
+):
+    ten = count_queries(graphql, PRODUCTS_WITH_THEIR_PRODUCERS_PRODUCTS, 10)
+    hundred = count_queries(graphql, PRODUCTS_WITH_THEIR_PRODUCERS_PRODUCTS, 100)
+
+    # Savepoint and release, count, page, its stockrecords, certificates and
+    # links; the producers' products and their stockrecords, certificates
+    # and links.
+    assert (ten, hundred) == (11, 11)
