@@ -28,7 +28,12 @@ logger = logging.getLogger(__name__)
 
 Line = get_model("order", "Line")
 
-NOT_SHIPPED = {line_statuses.PENDING, line_statuses.CONFIRMED}
+# Lines with units still to ship, which may be cancelled.
+NOT_SHIPPED = {
+    line_statuses.PENDING,
+    line_statuses.CONFIRMED,
+    line_statuses.PARTLY_SHIPPED,
+}
 SHIPPED = {line_statuses.SHIPPED, line_statuses.DELIVERED}
 
 

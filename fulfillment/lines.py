@@ -52,7 +52,7 @@ def derive_order_status(line_statuses: list[str]) -> str:
         return DELIVERED
     if live <= {SHIPPED, DELIVERED}:
         return SHIPPED
-    if live & {SHIPPED, DELIVERED}:
+    if live & {PARTLY_SHIPPED, SHIPPED, DELIVERED}:
         return PARTLY_SHIPPED
     return PENDING if PENDING in live else CONFIRMED
 

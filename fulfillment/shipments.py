@@ -23,7 +23,11 @@ logger = logging.getLogger(__name__)
 Line = get_model("order", "Line")
 Order = get_model("order", "Order")
 
-SHIPPABLE = {line_statuses.PENDING, line_statuses.CONFIRMED}
+SHIPPABLE = {
+    line_statuses.PENDING,
+    line_statuses.CONFIRMED,
+    line_statuses.PARTLY_SHIPPED,
+}
 # A transfer or gateway payment that has not come in: goods leave once
 # paid for (cash on delivery is collected by the carrier).
 UNPAID = {Order.PaymentStatus.AWAITING, Order.PaymentStatus.EXPIRED}
@@ -275,8 +279,10 @@ def _record(producer, lines, locked: dict, carrier: str, tracking_number: str):
 
 
 def _advance(line) -> None:
-    """Confirm a line on its first shipment; ship it when nothing is left."""
+    """Move a line on after a shipment: partly shipped, or shipped."""
     if line.status == line_statuses.PENDING:
         line_statuses.line_status_change(line=line, status=line_statuses.CONFIRMED)
     if quantity_left_to_ship(line) == 0:
         line_statuses.line_status_change(line=line, status=line_statuses.SHIPPED)
+    elif line.status == line_statuses.CONFIRMED:
+        line_statuses.line_status_change(line=line, status=line_statuses.PARTLY_SHIPPED)

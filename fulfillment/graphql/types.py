@@ -20,6 +20,7 @@ from catalog.models import Household
 from fulfillment import lines as line_statuses
 from fulfillment.models import AttributionEntry, LineAdjustment, ShipmentLine
 from fulfillment.models import Shipment as ShipmentModel
+from fulfillment.shipments import SHIPPABLE
 from shop.graphql.connections import CountableConnection
 from shop.graphql.types import Money, MoneyValue
 
@@ -56,7 +57,7 @@ class OrderStatus(graphene.Enum):
             OrderStatus.CONFIRMED: "Confirmed by the producers; nothing has "
             "shipped yet.",
             OrderStatus.PARTLY_SHIPPED: "Some lines or units have shipped, "
-            "others not yet (orders only).",
+            "others not yet; a line with some of its units out.",
             OrderStatus.SHIPPED: "Everything not cancelled has shipped.",
             OrderStatus.DELIVERED: "Everything not cancelled was delivered.",
             OrderStatus.CANCELLED: "Cancelled before shipping; nothing is due.",
@@ -205,7 +206,7 @@ class LineFields(graphene.ObjectType):
 
     @staticmethod
     def resolve_quantity_left_to_ship(root, info) -> int:
-        if root.status not in {line_statuses.PENDING, line_statuses.CONFIRMED}:
+        if root.status not in SHIPPABLE:
             return 0
         taken = _quantity(root, "adjustments") + _quantity(root, "shipment_lines")
         return root.quantity - taken

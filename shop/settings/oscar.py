@@ -23,7 +23,9 @@ OSCAR_INITIAL_ORDER_STATUS = "待确认"
 OSCAR_INITIAL_LINE_STATUS = "待确认"
 OSCAR_LINE_STATUS_PIPELINE = {
     "待确认": ("已确认", "已取消"),
-    "已确认": ("已发货", "已取消"),
+    "已确认": ("部分发货", "已发货", "已取消"),
+    # Its unshipped rest cancelled, a partly shipped line has all shipped.
+    "部分发货": ("已发货",),
     "已发货": ("已送达", "已退款"),
     "已送达": ("已退款",),
     "已取消": (),

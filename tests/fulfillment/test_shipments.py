@@ -60,18 +60,41 @@ def refusal_codes(error: ShipmentRefused) -> list[tuple[str, str]]:
     return [(problem.code, problem.field) for problem in error.value.problems]
 
 
-def test_shipping_part_of_a_line_confirms_it_and_keeps_the_rest_to_ship():
+def test_shipping_part_of_a_line_marks_it_partly_shipped_with_the_rest_to_ship():
     order, [line] = order_with(5)
 
     shipment = ship(line.partner, (line, 2))
 
     line.refresh_from_db()
     order.refresh_from_db()
-    assert line.status == statuses.CONFIRMED
+    assert line.status == statuses.PARTLY_SHIPPED
     assert quantity_left_to_ship(line) == 3
-    assert order.status == statuses.CONFIRMED
+    assert order.status == statuses.PARTLY_SHIPPED
     assert [(s.line_id, s.quantity) for s in shipment.lines.all()] == [(line.pk, 2)]
     assert (shipment.carrier, shipment.tracking_number) == ("顺丰速运", "SF1234567890")
+
+
+def test_an_order_with_a_line_partly_out_and_one_waiting_is_partly_shipped():
+    order, [first, second] = order_with(
+        3, 2, producers=[factories.PartnerFactory(), factories.PartnerFactory()]
+    )
+
+    ship(first.partner, (first, 1))
+
+    order.refresh_from_db()
+    second.refresh_from_db()
+    assert (order.status, second.status) == (statuses.PARTLY_SHIPPED, statuses.PENDING)
+
+
+def test_cancelling_what_is_left_of_a_partly_shipped_line_ships_it():
+    order, [line] = order_with(4)
+    ship(line.partner, (line, 1))
+
+    line_cancel(line=line, quantity=3, reason="缺货")
+
+    line.refresh_from_db()
+    order.refresh_from_db()
+    assert (line.status, order.status) == (statuses.SHIPPED, statuses.SHIPPED)
 
 
 def test_shipping_the_rest_ships_the_line_and_the_order():

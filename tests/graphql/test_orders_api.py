@@ -438,7 +438,7 @@ def test_a_cooperative_ships_part_of_its_line(client, shop):
     assert (node["quantityShipped"], node["quantityLeftToShip"], node["status"]) == (
         1,
         1,
-        "CONFIRMED",
+        "PARTLY_SHIPPED",
     )
 
 
