@@ -101,7 +101,8 @@ def _amount_error(value) -> GraphQLError:
         reason = f"got {value!r}"
     return GraphQLError(
         "An amount is a string of yuan with at most two decimals, such as "
-        f'"12.50"; {reason}.'
+        f'"12.50"; {reason}.',
+        extensions={"code": "INVALID_AMOUNT"},
     )
 
 

@@ -600,6 +600,7 @@ def test_a_price_given_as_a_float_literal_is_refused(api, kala, tea):
         'An amount is a string of yuan with at most two decimals, such as "12.50"; '
         "got the number 99.9, and a float cannot always hold an amount exactly."
     ]
+    assert result["errors"][0]["extensions"] == {"code": "INVALID_AMOUNT"}
     assert row(tea) == (60, 5, Decimal("128.00"))
 
 
