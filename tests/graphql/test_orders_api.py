@@ -647,3 +647,95 @@ def test_fulfilment_lines_cost_the_same_queries_for_2_and_12(client, shop):
     # stockrecords, certificates and benefit links, the lines' adjustments,
     # shipment lines (with their shipments) and entries.
     assert (two, twelve) == (13, 13)
+
+
+def test_a_cooperative_buying_sees_and_cancels_only_its_own_orders(client, shop):
+    # Cooperatives buy too: each app with `orders` has its own orders only.
+    tea_buyer = app_with(
+        "茶叶社采购", ["orders", "impact"], producer=shop["tea"].partner
+    )
+    honey_buyer = app_with(
+        "蜂蜜社采购", ["orders", "impact"], producer=shop["honey"].partner
+    )
+    variables = {"input": order_input(shop, key="COOP-1", tea=1, honey=1)}
+    post(client, ORDER_CREATE, variables, tea_buyer[1])
+    order = Order.objects.get()
+    order_id = global_id("Order", order.pk)
+    allocated = list(StockRecord.objects.values_list("num_allocated", flat=True))
+
+    listed = post(client, "{ orders(first: 5) { totalCount } }", token=honey_buyer[1])
+    read = post(
+        client,
+        "query($id: ID!) { order(id: $id) { number } }",
+        {"id": order_id},
+        honey_buyer[1],
+    )
+    cancel = post(
+        client,
+        'mutation($id: ID!) { orderCancel(id: $id, reason: "x") { errors { code } } }',
+        {"id": order_id},
+        honey_buyer[1],
+    )
+    impact = post(
+        client, "{ impact { total { attributed { amount } } } }", token=honey_buyer[1]
+    )
+
+    assert listed == {"data": {"orders": {"totalCount": 0}}}
+    assert read == {"data": {"order": None}}
+    assert cancel["data"]["orderCancel"] == {"errors": [{"code": "NOT_FOUND"}]}
+    assert impact["data"]["impact"]["total"]["attributed"] == {"amount": "0.00"}
+    order.refresh_from_db()
+    assert order.status == line_statuses.PENDING
+    assert list(StockRecord.objects.values_list("num_allocated", flat=True)) == (
+        allocated
+    )
+    assert AttributionEntry.objects.filter(amount__lt=0).count() == 0
+
+
+def test_a_cooperative_never_sees_another_cooperatives_shipments(client, shop):
+    place(client, shop, paymentMethod="CASH_ON_DELIVERY")
+    honey_line = Order.objects.get().lines.get(product=shop["honey"].product)
+    shipment = {
+        "lines": [{"line": global_id("OrderLine", honey_line.pk), "quantity": 1}],
+        "carrier": "中通快递",
+        "trackingNumber": "ZT7700000001",
+    }
+    post(client, SHIP, {"input": shipment}, shop["honey_coop"][1])
+
+    seen = post(
+        client,
+        "{ fulfilmentLines(first: 10) { edges { node { title shipments { "
+        "carrier trackingNumber lines { lineId quantity } } } } } }",
+        token=shop["tea_coop"][1],
+    )
+
+    nodes = [edge["node"] for edge in seen["data"]["fulfilmentLines"]["edges"]]
+    assert nodes == [{"title": shop["tea"].product.title, "shipments": []}]
+    assert "ZT7700000001" not in json.dumps(seen)
+
+
+def test_a_shipment_mixing_an_own_and_a_foreign_line_records_nothing(client, shop):
+    place(client, shop, paymentMethod="CASH_ON_DELIVERY")
+    order = Order.objects.get()
+    tea_line = order.lines.get(product=shop["tea"].product)
+    honey_line = order.lines.get(product=shop["honey"].product)
+    shipment = {
+        "lines": [
+            {"line": global_id("OrderLine", tea_line.pk), "quantity": 1},
+            {"line": global_id("OrderLine", honey_line.pk), "quantity": 1},
+        ],
+        "carrier": "顺丰速运",
+        "trackingNumber": "SF1400000009",
+    }
+
+    result = post(client, SHIP, {"input": shipment}, shop["tea_coop"][1])
+
+    assert result["data"]["shipmentCreate"]["errors"] == [
+        {
+            "field": "input.lines.1.line",
+            "code": "NOT_FOUND",
+            "message": "There is no such line of yours.",
+        }
+    ]
+    assert not Shipment.objects.exists()
+    assert set(order.lines.values_list("status", flat=True)) == {line_statuses.PENDING}

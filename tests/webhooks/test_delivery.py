@@ -7,6 +7,8 @@ import socket
 import uuid
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from shop.webhooks import delivery as delivery_service
 from shop.webhooks.models import WebhookAttempt, WebhookDelivery
@@ -237,3 +239,42 @@ def test_retry_after_in_seconds_or_as_a_date(header, seconds):
     now = datetime.datetime(2026, 12, 4, 2, 0, tzinfo=datetime.UTC)
 
     assert delivery_service.retry_after_seconds(header, now=now) == seconds
+
+
+def test_staff_resend_a_failed_delivery_from_the_dashboard(
+    receiver, shop, client, django_capture_on_commit_callbacks
+):
+    staff = get_user_model().objects.create_user(
+        username="ops", password="x", is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    delivery = pending(shop.tea_app, f"{receiver.url}/hooks")
+    receiver.answer((404, {}))
+    webhook_deliver_task.delay(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == "failed"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.post(
+            reverse("admin:webhooks_webhookdelivery_changelist"),
+            {"action": "resend", "_selected_action": [delivery.pk]},
+            follow=True,
+        )
+
+    delivery.refresh_from_db()
+    assert delivery.status == "delivered"
+    assert [r.headers["X-Fupin-Event-Id"] for r in receiver.requests] == [
+        PAYLOAD["event_id"],
+        PAYLOAD["event_id"],
+    ]
+    assert [r.body for r in receiver.requests] == [BODY, BODY]
+    assert attempts(delivery) == [
+        (404, "failed", None, "HTTP 404"),
+        (200, "delivered", None, ""),
+    ]
+    durations = WebhookAttempt.objects.filter(delivery=delivery).values_list(
+        "duration_ms", flat=True
+    )
+    # Two requests to a local receiver: each took some time, under 5 s.
+    assert all(0 <= ms < 5000 for ms in durations)
+    assert "1 条已排队重新发送；0 条仍在等待投递。" in page.content.decode()
