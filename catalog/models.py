@@ -9,6 +9,7 @@ poverty-product certificates. Producers themselves are Oscar partners
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -245,6 +246,9 @@ class Household(models.Model):
     head_id_hmac = models.CharField(max_length=64, db_index=True, editable=False)
     head_id_masked = models.CharField(_("head's ID (masked)"), max_length=18)
     snapshot_date = models.DateField(_("registry data date"), null=True, blank=True)
+    # A household missing from a newer export of its county is kept, marked
+    # not seen, and no longer counts; it counts again when it comes back.
+    is_seen = models.BooleanField(_("in the latest registry export"), default=True)
 
     class Meta:
         ordering = ["registry_number"]
@@ -264,8 +268,22 @@ class Household(models.Model):
         return bool(self.monitoring_kind) and not self.is_risk_eliminated
 
     def is_eligible(self) -> bool:
-        """Whether sales to this household count (DESIGN §3 rule 3)."""
+        """Whether sales to this household count (DESIGN §3 rule 3).
+
+        A household the latest export of its county left out is not.
+        """
+        if not self.is_seen:
+            return False
         return self.status in self.ELIGIBLE_STATUSES or self.is_monitored
+
+    @classmethod
+    def eligible_q(cls, prefix: str = "") -> Q:
+        """Return is_eligible() as a filter, on a relation given by prefix."""
+        monitored = Q(**{f"{prefix}is_risk_eliminated": False}) & ~Q(
+            **{f"{prefix}monitoring_kind": cls.Monitoring.NONE}
+        )
+        counted = Q(**{f"{prefix}status__in": cls.ELIGIBLE_STATUSES}) | monitored
+        return Q(**{f"{prefix}is_seen": True}) & counted
 
 
 class BenefitLink(models.Model):
@@ -283,6 +301,11 @@ class BenefitLink(models.Model):
         ACTIVE = "active", _("active")
         SUSPENDED = "suspended", _("suspended")
         ENDED = "ended", _("ended")
+
+    class FlagReason(models.TextChoices):
+        NONE = "", _("none")
+        INELIGIBLE = "ineligible", _("household no longer eligible")
+        NOT_SEEN = "not_seen", _("household missing from the latest export")
 
     producer = models.ForeignKey(
         "partner.Partner",
@@ -306,6 +329,21 @@ class BenefitLink(models.Model):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
+    )
+    # Set when a registry import finds the household no longer counts; new
+    # sales then record its share as not counted. Cleared when it counts
+    # again. Past attribution entries are never touched.
+    flag_reason = models.CharField(
+        _("flag"), max_length=16, choices=FlagReason.choices, blank=True
+    )
+    flagged_at = models.DateTimeField(_("flagged at"), null=True, blank=True)
+    flagged_by_batch = models.ForeignKey(
+        "catalog.ImportBatch",
+        verbose_name=_("flagged by import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="flagged_links",
     )
 
     class Meta:
@@ -380,3 +418,175 @@ class Certificate(models.Model):
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day <= self.valid_until
+
+
+class ImportBatch(models.Model):
+    """One import of a registry export file, and what it did."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        READING = "reading", _("reading the file")
+        CHECKING = "checking", _("checking households")
+        APPLYING = "applying", _("applying")
+        APPLIED = "applied", _("applied")
+        REJECTED = "rejected", _("rejected: rows with errors, nothing applied")
+        FAILED = "failed", _("failed: the file cannot be read")
+        DUPLICATE = "duplicate", _("already imported: nothing changed")
+
+    class Policy(models.TextChoices):
+        APPLY_VALID = "apply_valid", _("apply the valid households")
+        ALL_OR_NOTHING = "all_or_nothing", _("apply nothing if any row is rejected")
+
+    FINISHED = (Status.APPLIED, Status.REJECTED, Status.FAILED, Status.DUPLICATE)
+
+    source = models.CharField(_("source"), max_length=32)
+    file_name = models.CharField(_("file name"), max_length=255)
+    file_checksum = models.CharField(_("SHA-256 of the file"), max_length=64)
+    file_format = models.CharField(_("format"), max_length=16, blank=True)
+    # Where an uploaded file waits for the worker; emptied once it is read,
+    # because the file holds ID numbers.
+    stored_path = models.CharField(max_length=500, blank=True, editable=False)
+    snapshot_date = models.DateField(_("registry data date"), null=True, blank=True)
+    policy = models.CharField(
+        _("when rows are rejected"),
+        max_length=16,
+        choices=Policy.choices,
+        default=Policy.APPLY_VALID,
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.QUEUED
+    )
+    message = models.TextField(_("message"), blank=True)
+    # Why a FAILED batch could not read its file, for programs.
+    failure = models.CharField(max_length=32, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    county_codes = models.JSONField(_("counties in the file"), default=list)
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    progress = models.FloatField(_("progress"), default=0)
+    households = models.PositiveIntegerField(_("households in the file"), default=0)
+    new = models.PositiveIntegerField(_("new"), default=0)
+    changed = models.PositiveIntegerField(_("changed"), default=0)
+    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
+    not_seen = models.PositiveIntegerField(_("not seen"), default=0)
+    rejected = models.PositiveIntegerField(_("rejected households"), default=0)
+    row_errors = models.PositiveIntegerField(_("row errors"), default=0)
+    links_flagged = models.PositiveIntegerField(_("links flagged"), default=0)
+    links_cleared = models.PositiveIntegerField(_("links cleared"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("registry import")
+        verbose_name_plural = _("registry imports")
+        indexes = [models.Index(fields=["file_checksum", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+
+class ImportRowError(models.Model):
+    """Why a row of an import was rejected, as a spreadsheet shows it."""
+
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("registry import"),
+        on_delete=models.CASCADE,
+        related_name="errors",
+    )
+    row_number = models.PositiveIntegerField(_("row"))
+    column = models.CharField(_("column"), max_length=64)
+    # ID numbers appear masked; health and phone columns are never quoted.
+    value = models.CharField(_("value"), max_length=255, blank=True)
+    reason = models.CharField(_("reason"), max_length=500)
+
+    class Meta:
+        ordering = ["row_number", "pk"]
+        verbose_name = _("row error")
+        verbose_name_plural = _("row errors")
+
+
+class HouseholdChange(models.Model):
+    """One change an import made to a household, old and new value."""
+
+    class Field(models.TextChoices):
+        CREATED = "created", _("added to the registry")
+        STATUS = "status", _("status")
+        VILLAGE = "village", _("village")
+        SIZE = "size", _("members")
+        ATTRIBUTE = "attribute", _("household attribute")
+        MAIN_CAUSE = "main_cause", _("main cause")
+        MONITORING = "monitoring_kind", _("monitoring kind")
+        RISK_ELIMINATED = "is_risk_eliminated", _("risk eliminated")
+        FIRST_IDENTIFIED = "first_identified_year", _("first identified")
+        HEAD = "head", _("head of household")
+        SEEN = "is_seen", _("in the latest registry export")
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="changes",
+    )
+    batch = models.ForeignKey(
+        ImportBatch,
+        verbose_name=_("registry import"),
+        on_delete=models.PROTECT,
+        related_name="household_changes",
+    )
+    field = models.CharField(_("field"), max_length=32, choices=Field.choices)
+    old_value = models.CharField(_("old value"), max_length=64, blank=True)
+    new_value = models.CharField(_("new value"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("changed at"))
+
+    class Meta:
+        ordering = ["household", "created_at", "pk"]
+        verbose_name = _("household change")
+        verbose_name_plural = _("household changes")
+
+
+class ImportStagingRow(models.Model):
+    """A row of an import being read, until the import is applied.
+
+    Every row keeps its household's fields as read (household_values), so
+    that members contradicting their head can be found; only the head's row
+    keeps what becomes the Household. Nothing here holds an ID number.
+    """
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    row_number = models.PositiveIntegerField()
+    registry_number = models.CharField(max_length=32)
+    person_number = models.CharField(max_length=40, blank=True)
+    relation = models.CharField(max_length=16, blank=True)
+    is_head = models.BooleanField(default=False)
+    has_error = models.BooleanField(default=False)
+    household_values = models.TextField(blank=True)
+    village_id = models.IntegerField(null=True)
+    size = models.PositiveSmallIntegerField(null=True)
+    status = models.PositiveSmallIntegerField(null=True)
+    attribute = models.CharField(max_length=16, blank=True)
+    main_cause = models.CharField(max_length=2, blank=True)
+    first_identified_year = models.PositiveSmallIntegerField(null=True)
+    monitoring_kind = models.CharField(max_length=16, blank=True)
+    is_risk_eliminated = models.BooleanField(default=False)
+    head_name_masked = models.CharField(max_length=32, blank=True)
+    head_id_hmac = models.CharField(max_length=64, blank=True)
+    head_id_masked = models.CharField(max_length=18, blank=True)
+    snapshot_date = models.DateField(null=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["batch", "registry_number"]),
+            models.Index(fields=["batch", "person_number"]),
+        ]

@@ -1,10 +1,11 @@
-"""Read the national monitoring system's person-level export into households.
+"""The columns of the registry export and how each value is read.
 
 The export has one row per person with household fields repeated on each
-member's row (DESIGN §4). Rows are grouped by 户编号 and the head's row
-(与户主关系 = 户主) becomes the Household. Of a person only a masked name,
-a masked ID number and a keyed HMAC of the ID number are kept; health
-status and phone numbers are never read.
+member's row (DESIGN §4); the head's row (与户主关系 = 户主) becomes the
+Household. Of a person only a masked name, a masked ID number and a keyed
+HMAC of the ID number are kept; health status and phone numbers are never
+read. catalog.registry.imports runs whole imports with these readers;
+import_registry_file here is its short form for scripts and the demo.
 
 户类型 carries the status and, as a prefix, the household attribute:
 "低保脱贫户" is a minimum-subsistence household out of poverty and still
@@ -14,19 +15,16 @@ supported. See catalog/data/demo/README.md for the full mapping.
 
 import codecs
 import contextlib
-import csv
 import datetime
-import io
 import logging
 import re
-import zipfile
-from collections.abc import Callable, Iterator
+import shutil
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-import openpyxl
-from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import County, Household, Township, Village
@@ -162,13 +160,6 @@ class RegistryFileError(Exception):
 class MissingColumns(RegistryFileError):
     """A registry export whose header lacks required columns."""
 
-    def __init__(self, columns: list[str]) -> None:
-        self.columns = columns
-        super().__init__(
-            _("The file lacks required columns: %(columns)s.")
-            % {"columns": ", ".join(columns)}
-        )
-
 
 @dataclass(frozen=True)
 class RowError:
@@ -188,8 +179,25 @@ class ImportResult:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    not_seen: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, batch) -> "ImportResult":
+        errors = [
+            RowError(e.row_number, e.column, e.value, e.reason)
+            for e in batch.errors.order_by("row_number", "pk")
+        ]
+        return cls(
+            encoding=batch.file_format.removeprefix("csv/"),
+            new=batch.new,
+            changed=batch.changed,
+            unchanged=batch.unchanged,
+            not_seen=batch.not_seen,
+            rejected=batch.rejected,
+            errors=errors,
+        )
 
 
 class FieldError(ValueError):
@@ -200,57 +208,41 @@ class FieldError(ValueError):
         super().__init__(reason)
 
 
-def import_registry_file(source: str | Path | BinaryIO) -> ImportResult:
+def import_registry_file(
+    source: str | Path | BinaryIO, *, file_name: str = "", source_name: str = "file"
+) -> ImportResult:
     """Import an export given as XLSX or CSV, told apart by its first bytes.
 
-    Raise what import_registry_csv and import_registry_xlsx raise.
+    Runs a whole import batch (catalog.registry.imports) and reports it as
+    counts and row errors. Raise MissingColumns or RegistryFileError when
+    the file cannot be read at all; nothing is written then.
     """
+    from catalog.registry import imports
+
     with contextlib.ExitStack() as stack:
-        stream = _open(source, stack)
-        is_xlsx = stream.read(len(ZIP_MAGIC)) == ZIP_MAGIC
-        stream.seek(0)
-        if is_xlsx:
-            return import_registry_xlsx(stream)
-        return import_registry_csv(stream)
-
-
-def import_registry_csv(source: str | Path | BinaryIO) -> ImportResult:
-    """Create or update the households of the export at source.
-
-    source is a path or a seekable binary file. Rows that cannot be read
-    reject their household and are reported in the result; the others are
-    written. Raise MissingColumns, before writing anything, when the header
-    lacks required columns, and RegistryFileError when the file is empty.
-    """
-    with contextlib.ExitStack() as stack:
-        stream = _open(source, stack)
-        encoding = detect_encoding(stream)
-        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-        stack.callback(text.detach)
-        result = _read_rows(csv.reader(text), ImportResult(encoding=encoding))
-    return _finish(*result)
-
-
-def import_registry_xlsx(source: str | Path | BinaryIO) -> ImportResult:
-    """Create or update the households of an XLSX export's first sheet.
-
-    Streams the sheet (openpyxl read-only mode), so memory does not grow
-    with the file. Raise as import_registry_csv does, and RegistryFileError
-    when the file is not a workbook.
-    """
-    try:
-        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError) as error:
-        raise RegistryFileError(_("The file is not an Excel workbook.")) from error
-    try:
-        rows = (
-            [_xlsx_text(value) for value in row]
-            for row in workbook.worksheets[0].iter_rows(values_only=True)
+        path = _as_path(source, stack)
+        batch = imports.import_batch_create(
+            path=path, file_name=file_name or path.name, source=source_name
         )
-        result = _read_rows(rows, ImportResult(encoding="xlsx"))
-    finally:
-        workbook.close()
-    return _finish(*result)
+        batch = imports.registry_import(batch=batch, path=path, force=True)
+    if batch.status == batch.Status.FAILED:
+        if batch.failure == "missing_columns":
+            raise MissingColumns(batch.message)
+        raise RegistryFileError(batch.message)
+    return ImportResult.of(batch)
+
+
+import_registry_csv = import_registry_file
+import_registry_xlsx = import_registry_file
+
+
+def _as_path(source: str | Path | BinaryIO, stack: contextlib.ExitStack) -> Path:
+    if isinstance(source, str | Path):
+        return Path(source)
+    copy = stack.enter_context(tempfile.NamedTemporaryFile(suffix=".export"))  # noqa: SIM115
+    shutil.copyfileobj(source, copy)
+    copy.flush()
+    return Path(copy.name)
 
 
 def _xlsx_text(value) -> str:
@@ -262,31 +254,6 @@ def _xlsx_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _read_rows(reader: Iterator[list[str]], result: ImportResult):
-    columns = read_header(reader)
-    return group_rows(reader, columns, result), result
-
-
-def _finish(groups, result: ImportResult) -> ImportResult:
-    write_households(groups, result)
-    logger.info(
-        "registry import finished encoding=%s new=%d changed=%d unchanged=%d "
-        "rejected=%d",
-        result.encoding,
-        result.new,
-        result.changed,
-        result.unchanged,
-        result.rejected,
-    )
-    return result
-
-
-def _open(source: str | Path | BinaryIO, stack: contextlib.ExitStack) -> BinaryIO:
-    if isinstance(source, str | Path):
-        return stack.enter_context(open(source, "rb"))  # noqa: SIM115
-    return source
 
 
 def detect_encoding(stream: BinaryIO) -> str:
@@ -336,111 +303,8 @@ def read_header(reader: Iterator[list[str]]) -> dict[str, int]:
     }
 
 
-def group_rows(
-    reader: Iterator[list[str]], columns: dict[str, int], result: ImportResult
-) -> dict[str, list[tuple[int, dict[str, str]]]]:
-    """Return the rows read, keyed by registry number, with their row numbers.
-
-    Blank rows are skipped; a row without a registry number is rejected.
-    """
-    groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for row_number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        row = {c: _cell(cells, i) for c, i in columns.items()}
-        if not row[NUMBER]:
-            reject(result, [RowError(row_number, NUMBER, "", _("No registry number."))])
-            continue
-        groups.setdefault(row[NUMBER], []).append((row_number, row))
-    return groups
-
-
 def _cell(cells: list[str], index: int) -> str:
     return cells[index].strip() if index < len(cells) else ""
-
-
-def reject(result: ImportResult, errors: list[RowError]) -> None:
-    """Count one rejected household and keep its errors."""
-    result.rejected += 1
-    result.errors.extend(errors)
-    for error in errors:
-        logger.warning(
-            "registry row rejected row=%d column=%s", error.row, error.column
-        )
-
-
-def write_households(
-    groups: dict[str, list[tuple[int, dict[str, str]]]], result: ImportResult
-) -> None:
-    """Upsert one household per group inside a single transaction."""
-    resolver = VillageResolver()
-    with transaction.atomic():
-        existing = _existing(list(groups))
-        for number, rows in groups.items():
-            fields, errors = read_household(rows, resolver)
-            if errors:
-                reject(result, errors)
-                continue
-            upsert(number, fields, existing.get(number), result)
-
-
-def _existing(numbers: list[str]) -> dict[str, Household]:
-    found = {}
-    for start in range(0, len(numbers), 500):
-        batch = numbers[start : start + 500]
-        found.update(Household.objects.in_bulk(batch, field_name="registry_number"))
-    return found
-
-
-def find_head(
-    rows: list[tuple[int, dict[str, str]]],
-) -> tuple[tuple[int, dict[str, str]] | None, list[RowError]]:
-    """Return the household head's row, or the errors that prevent it."""
-    heads = [(n, row) for n, row in rows if row[RELATION] == HEAD]
-    if len(heads) == 1:
-        return heads[0], []
-    if not heads:
-        n, row = rows[0]
-        reason = _("No member of this household is its head (户主).")
-        return None, [RowError(n, RELATION, row[RELATION], reason)]
-    reason = _("The household has more than one head (户主).")
-    return None, [RowError(n, RELATION, HEAD, reason) for n, _row in heads[1:]]
-
-
-def read_household(
-    rows: list[tuple[int, dict[str, str]]], resolver: "VillageResolver"
-) -> tuple[dict, list[RowError]]:
-    """Return the Household fields of one group of rows, or its errors."""
-    head, errors = find_head(rows)
-    if errors:
-        return {}, errors
-    return household_fields(*head, resolver)
-
-
-def household_fields(
-    row_number: int, row: dict[str, str], resolver: "VillageResolver"
-) -> tuple[dict, list[RowError]]:
-    """Return the Household fields read from the head's row, or its errors."""
-    readers: dict[str, Callable[[dict[str, str]], dict]] = {
-        ID_NUMBER: _read_id,
-        NAME: _read_name,
-        VILLAGE: resolver.read,
-        SIZE: _read_size,
-        HOUSEHOLD_TYPE: _read_type,
-        FIRST_IDENTIFIED: _read_first_identified,
-        DATA_DATE: _read_data_date,
-        CAUSE: _read_cause,
-        MONITORING: _read_monitoring,
-    }
-    fields, errors = {}, []
-    for column, reader in readers.items():
-        try:
-            fields.update(reader(row))
-        except FieldError as exc:
-            errors.append(_row_error(row_number, row, exc.column, str(exc)))
-        except ValueError as exc:
-            errors.append(_row_error(row_number, row, column, str(exc)))
-    return fields, errors
 
 
 def _row_error(row_number: int, row: dict[str, str], column: str, reason: str):
@@ -543,59 +407,6 @@ def parse_date(value: str) -> datetime.date:
     except ValueError:
         raise ValueError(_("Not a possible date.")) from None
     raise ValueError(_("Not a date Excel writes, such as 2020/1/5."))
-
-
-def upsert(
-    number: str, fields: dict, household: Household | None, result: ImportResult
-) -> None:
-    """Create the household, update what changed, or count it unchanged."""
-    if household is None:
-        Household.objects.create(registry_number=number, **fields)
-        result.new += 1
-        return
-    changed = [
-        name for name, value in fields.items() if getattr(household, name) != value
-    ]
-    if not changed:
-        result.unchanged += 1
-        return
-    for name in changed:
-        setattr(household, name, fields[name])
-    household.save(update_fields=changed)
-    result.changed += 1
-
-
-class VillageResolver:
-    """Find a village by its county, township and village names."""
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, str, str], Village | FieldError] = {}
-
-    def read(self, row: dict[str, str]) -> dict:
-        """Return the village_id field for row.
-
-        Raise FieldError naming the column and the candidates when a name
-        is unknown or ambiguous.
-        """
-        key = (row[COUNTY], row[TOWNSHIP], row[VILLAGE])
-        if key not in self._cache:
-            try:
-                self._cache[key] = self.resolve(*key)
-            except FieldError as exc:
-                self._cache[key] = exc
-        found = self._cache[key]
-        if isinstance(found, FieldError):
-            raise found
-        return {"village_id": found.pk}
-
-    def resolve(self, county: str, township: str, village: str) -> Village:
-        """Return the only village of that name in the township and county."""
-        counties = list(County.objects.filter(name=county))
-        one_county = _only(counties, COUNTY, county, None)
-        townships = list(one_county.townships.filter(name=township))
-        one_township = _only(townships, TOWNSHIP, township, one_county)
-        villages = list(one_township.villages.filter(name=village))
-        return _only(villages, VILLAGE, village, one_township)
 
 
 def _only(

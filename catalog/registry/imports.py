@@ -1,0 +1,1008 @@
+"""Import registry exports in batches: read, check, apply, re-check links.
+
+An import runs in four steps, each recorded on its ImportBatch:
+
+1. Reading streams the file (CSV in any of its encodings, or the sheet of
+   an XLSX workbook that holds the export's header) row by row into
+   staging rows. ID numbers are checked and reduced to an HMAC and a
+   masked form on the way; health status and phone numbers are never read.
+   Memory stays flat whatever the file's size.
+2. Checking finds what no single row shows: a person number used twice,
+   a household without one head or with two, members whose household
+   fields contradict their head's. A household with any error is rejected.
+3. Applying writes new households, changed fields (each change kept in
+   the household's history), and marks households of the file's counties
+   that the file no longer holds as not seen. This step is one
+   transaction: an import killed at any moment leaves the registry as it
+   was before or as it is after, and running it again finishes it.
+4. Benefit links of households that no longer count are flagged, and
+   flags of households that count again are cleared.
+
+Importing a file already applied changes nothing and says so.
+"""
+
+import contextlib
+import csv
+import hashlib
+import io
+import logging
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import openpyxl
+from django.db import connection, transaction
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import (
+    BenefitLink,
+    County,
+    Household,
+    HouseholdChange,
+    ImportBatch,
+    ImportRowError,
+    ImportStagingRow,
+    Village,
+)
+from catalog.registry import importer as fields
+from catalog.registry.identity import (
+    InvalidIdNumber,
+    id_number_hmac,
+    mask_id_number,
+    normalise_id_number,
+)
+
+logger = logging.getLogger(__name__)
+
+Status = ImportBatch.Status
+
+PERSON_NUMBER = "人编号"
+# Household fields as every member's row repeats them; a member whose
+# values differ from the head's contradicts it.
+HOUSEHOLD_COLUMNS = (
+    fields.DATA_DATE,
+    fields.COUNTY,
+    fields.TOWNSHIP,
+    fields.VILLAGE,
+    fields.SIZE,
+    fields.CAUSE,
+    fields.FIRST_IDENTIFIED,
+    fields.HOUSEHOLD_TYPE,
+    fields.MONITORING,
+    fields.RISK_ELIMINATED,
+)
+READ_COLUMNS = (*fields.READ_COLUMNS, PERSON_NUMBER)
+SEPARATOR = "\x1f"
+HEADER_SEARCH_ROWS = 10
+STAGING_CHUNK = 5000
+PROGRESS_EVERY = 20000
+# Keeps two imports from applying at the same moment (PostgreSQL).
+APPLY_LOCK_KEY = 0x46505245  # "FPRE"
+
+
+class ImportRefused(Exception):
+    """The file cannot be imported at all; the batch says why.
+
+    code names the kind for programs: empty, not_a_file, no_header,
+    missing_columns.
+    """
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+# -- reading ----------------------------------------------------------------
+
+
+@dataclass
+class RowSource:
+    """Rows of a file as (spreadsheet row number, cells), and how far in."""
+
+    rows: Iterator[tuple[int, list[str]]]
+    file_format: str
+    position: Callable[[], float]
+
+
+@contextlib.contextmanager
+def open_rows(path: Path) -> Iterator[RowSource]:
+    """Open path as CSV or XLSX, told apart by its first bytes.
+
+    Raise ImportRefused for an empty file, a broken workbook or a workbook
+    with no sheet holding the export's header.
+    """
+    size = path.stat().st_size
+    if size == 0:
+        raise ImportRefused(_("The file is empty."), code="empty")
+    with open(path, "rb") as stream:
+        is_xlsx = stream.read(len(fields.ZIP_MAGIC)) == fields.ZIP_MAGIC
+    if is_xlsx:
+        with _xlsx_rows(path) as source:
+            yield source
+    else:
+        with _csv_rows(path, size) as source:
+            yield source
+
+
+@contextlib.contextmanager
+def _csv_rows(path: Path, size: int) -> Iterator[RowSource]:
+    with open(path, "rb") as stream:
+        encoding = fields.detect_encoding(stream)
+        text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+        reader = csv.reader(text)
+        numbered = ((number, cells) for number, cells in enumerate(reader, start=1))
+        yield RowSource(
+            rows=_guarded(numbered),
+            file_format=f"csv/{encoding}",
+            position=lambda: stream.tell() / size,
+        )
+
+
+def _guarded(rows):
+    # A binary or garbled file makes the csv module stop with its own
+    # error; say it in the user's terms instead.
+    try:
+        yield from rows
+    except (csv.Error, UnicodeDecodeError) as error:
+        raise ImportRefused(
+            _("The file is not a CSV or Excel export of the registry."),
+            code="not_a_file",
+        ) from error
+
+
+@contextlib.contextmanager
+def _xlsx_rows(path: Path) -> Iterator[RowSource]:
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise ImportRefused(
+            _("The file is not an Excel workbook."), code="not_a_file"
+        ) from error
+    try:
+        sheet = _export_sheet(workbook)
+        total = max(sheet.max_row or 1, 1)
+        done = [0]
+
+        def rows():
+            for number, values in enumerate(sheet.iter_rows(values_only=True), 1):
+                done[0] = number
+                yield number, [fields._xlsx_text(value) for value in values]
+
+        yield RowSource(
+            rows=rows(),
+            file_format="xlsx",
+            position=lambda: min(done[0] / total, 1.0),
+        )
+    finally:
+        workbook.close()
+
+
+def _export_sheet(workbook):
+    """Return the first sheet whose top rows hold the export's header."""
+    for sheet in workbook.worksheets:
+        top = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True)
+        if any(_is_header([fields._xlsx_text(v) for v in row]) for row in top):
+            return sheet
+    names = "、".join(sheet.title for sheet in workbook.worksheets)
+    raise ImportRefused(
+        _("No sheet of this workbook holds the export's header (sheets: %(names)s).")
+        % {"names": names},
+        code="no_header",
+    )
+
+
+def _normalised(cells: list[str]) -> list[str]:
+    return [fields.normalise_header(cell) for cell in cells]
+
+
+def _is_header(cells: list[str]) -> bool:
+    names = set(_normalised(cells))
+    return fields.normalise_header(fields.NUMBER) in names and (
+        fields.normalise_header(fields.ID_NUMBER) in names
+        or fields.normalise_header(fields.RELATION) in names
+    )
+
+
+def locate_header(rows: Iterator[tuple[int, list[str]]]) -> tuple[int, dict]:
+    """Return the header's row number and the position of each column read.
+
+    The header may sit below a title row (a merged cell across the sheet).
+    Raise ImportRefused when it is missing or lacks required columns, naming
+    them, before any row is read.
+    """
+    best: tuple[int, list[str]] | None = None
+    seen_any = False
+    for number, cells in rows:
+        seen_any = seen_any or any(cell.strip() for cell in cells)
+        if _is_header(cells):
+            return number, _columns(cells)
+        known = len(set(_normalised(cells)) & _required())
+        if known and (best is None or known > len(set(best[1]) & _required())):
+            best = (number, _normalised(cells))
+        if number >= HEADER_SEARCH_ROWS:
+            break
+    if not seen_any:
+        raise ImportRefused(_("The file is empty."), code="empty")
+    if best is None:
+        raise ImportRefused(
+            _("No header row of the export was found in the first %(n)d rows.")
+            % {"n": HEADER_SEARCH_ROWS},
+            code="no_header",
+        )
+    return best[0], _columns(best[1])
+
+
+def _required() -> set[str]:
+    return {
+        fields.normalise_header(c) for c in (*fields.REQUIRED_COLUMNS, PERSON_NUMBER)
+    }
+
+
+def _columns(cells: list[str]) -> dict[str, int]:
+    positions = {}
+    for index, name in enumerate(_normalised(cells)):
+        positions.setdefault(name, index)
+    required = (*fields.REQUIRED_COLUMNS, PERSON_NUMBER)
+    missing = [c for c in required if fields.normalise_header(c) not in positions]
+    if missing:
+        raise ImportRefused(
+            _("The file lacks required columns: %(columns)s.")
+            % {"columns": ", ".join(missing)},
+            code="missing_columns",
+        )
+    return {
+        column: positions[fields.normalise_header(column)]
+        for column in READ_COLUMNS
+        if fields.normalise_header(column) in positions
+    }
+
+
+# -- one row ----------------------------------------------------------------
+
+
+class VillageIndex:
+    """Villages by county, township and village name, loaded per county."""
+
+    def __init__(self) -> None:
+        self._counties: dict[str, list[County]] = {}
+        self._villages: dict[str, dict[tuple[str, str], list[Village]]] = {}
+        self.county_codes: set[str] = set()
+
+    def find(self, county: str, township: str, village: str) -> Village:
+        """Return the only such village; raise FieldError naming candidates."""
+        counties = self._county(county)
+        one = fields._only(counties, fields.COUNTY, county, None)
+        by_name = self._villages_of(one)
+        townships = {t for t, _v in by_name}
+        if township not in townships:
+            raise fields.FieldError(
+                fields.TOWNSHIP, _unknown(township, one.name, sorted(townships))
+            )
+        found = by_name.get((township, village), [])
+        if len(found) != 1:
+            siblings = sorted(v for t, v in by_name if t == township)
+            raise fields.FieldError(
+                fields.VILLAGE,
+                _("“%(name)s” is ambiguous: %(codes)s.")
+                % {"name": village, "codes": ", ".join(v.code for v in found)}
+                if found
+                else _unknown(village, one.name + township, siblings),
+            )
+        self.county_codes.add(one.code)
+        return found[0]
+
+    def _county(self, name: str) -> list[County]:
+        if name not in self._counties:
+            self._counties[name] = list(County.objects.filter(name=name))
+        return self._counties[name]
+
+    def _villages_of(self, county: County) -> dict:
+        if county.code not in self._villages:
+            index: dict[tuple[str, str], list[Village]] = {}
+            for village in Village.objects.filter(
+                township__county=county
+            ).select_related("township"):
+                key = (village.township.name, village.name)
+                index.setdefault(key, []).append(village)
+            for township in county.townships.all():
+                index.setdefault((township.name, ""), [])
+            self._villages[county.code] = index
+        return self._villages[county.code]
+
+
+def _unknown(name: str, where: str, candidates: list[str]) -> str:
+    listed = "、".join(c for c in candidates if c) or "-"
+    return _("No “%(name)s” in %(where)s; candidates: %(candidates)s.") % {
+        "name": name,
+        "where": where,
+        "candidates": listed,
+    }
+
+
+def read_row(
+    number: int, cells: list[str], columns: dict[str, int], villages: VillageIndex
+) -> tuple[dict | None, list[fields.RowError]]:
+    """Return the staging fields of one person's row, and its errors.
+
+    Return (None, []) for a blank row or a repeated header row.
+    """
+    row = {column: fields._cell(cells, index) for column, index in columns.items()}
+    if not any(row.values()) or row[fields.NUMBER] == fields.NUMBER:
+        # Blank, or the header again where two exports were pasted together.
+        return None, []
+    errors = []
+    if not row[fields.NUMBER]:
+        errors.append(_error(number, row, fields.NUMBER, _("No registry number.")))
+    person = _person_id(number, row, errors)
+    is_head = row[fields.RELATION] == fields.HEAD
+    staged = {
+        "row_number": number,
+        "registry_number": row[fields.NUMBER][:32],
+        "person_number": row.get(PERSON_NUMBER, "")[:40],
+        "relation": row[fields.RELATION][:16],
+        "is_head": is_head,
+        "household_values": SEPARATOR.join(row.get(c, "") for c in HOUSEHOLD_COLUMNS),
+    }
+    if is_head and person is not None:
+        staged.update(_head_fields(number, row, person, villages, errors))
+    return staged, errors
+
+
+def _person_id(number: int, row: dict, errors: list) -> str | None:
+    try:
+        return normalise_id_number(row[fields.ID_NUMBER])
+    except InvalidIdNumber as error:
+        errors.append(_error(number, row, fields.ID_NUMBER, str(error)))
+        return None
+
+
+def _head_fields(number, row, person: str, villages: VillageIndex, errors) -> dict:
+    found = {
+        "head_id_hmac": id_number_hmac(person),
+        "head_id_masked": mask_id_number(person),
+    }
+    readers = {
+        fields.NAME: fields._read_name,
+        fields.VILLAGE: lambda r: _village(r, villages),
+        fields.SIZE: fields._read_size,
+        fields.HOUSEHOLD_TYPE: fields._read_type,
+        fields.FIRST_IDENTIFIED: fields._read_first_identified,
+        fields.DATA_DATE: fields._read_data_date,
+        fields.CAUSE: fields._read_cause,
+        fields.MONITORING: fields._read_monitoring,
+    }
+    for column, reader in readers.items():
+        try:
+            found.update(reader(row))
+        except fields.FieldError as error:
+            errors.append(_error(number, row, error.column, str(error)))
+        except ValueError as error:
+            errors.append(_error(number, row, column, str(error)))
+    return found
+
+
+def _village(row: dict, villages: VillageIndex) -> dict:
+    village = villages.find(
+        row[fields.COUNTY], row[fields.TOWNSHIP], row[fields.VILLAGE]
+    )
+    return {"village_id": village.pk}
+
+
+def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
+    value = row.get(column, "")
+    if column == fields.ID_NUMBER:
+        value = fields.mask_raw_id(value)
+    return fields.RowError(number, column, value[:255], reason)
+
+
+# -- staging ----------------------------------------------------------------
+
+
+STAGING_FIELDS = [
+    f.column for f in ImportStagingRow._meta.concrete_fields if f.column not in ("id",)
+]
+
+
+class StagingWriter:
+    """Write staging rows and row errors of a batch in chunks."""
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        self.rows: list[dict] = []
+        self.errors: list[ImportRowError] = []
+        self.error_count = 0
+
+    def add(self, staged: dict, errors: list[fields.RowError]) -> None:
+        staged["has_error"] = bool(errors)
+        self.rows.append(staged)
+        for error in errors:
+            self.errors.append(_row_error(self.batch, error))
+        if len(self.rows) >= STAGING_CHUNK:
+            self.flush()
+
+    def add_errors(self, errors: list[fields.RowError]) -> None:
+        self.errors.extend(_row_error(self.batch, error) for error in errors)
+
+    def flush(self) -> None:
+        if self.rows:
+            _write_staging(self.batch.pk, self.rows)
+            self.rows = []
+        if self.errors:
+            ImportRowError.objects.bulk_create(self.errors)
+            self.error_count += len(self.errors)
+            self.errors = []
+
+
+def _row_error(batch: ImportBatch, error: fields.RowError) -> ImportRowError:
+    return ImportRowError(
+        batch=batch,
+        row_number=error.row,
+        column=error.column,
+        value=error.value,
+        reason=error.reason[:500],
+    )
+
+
+def _staging_values(batch_id: int, staged: dict) -> tuple:
+    values = {
+        "batch_id": batch_id,
+        "person_number": "",
+        "relation": "",
+        "has_error": False,
+        "village_id": None,
+        "size": None,
+        "status": None,
+        "attribute": "",
+        "main_cause": "",
+        "first_identified_year": None,
+        "monitoring_kind": "",
+        "is_risk_eliminated": False,
+        "head_name_masked": "",
+        "head_id_hmac": "",
+        "head_id_masked": "",
+        "snapshot_date": None,
+    }
+    values.update(staged)
+    return tuple(values[column] for column in STAGING_FIELDS)
+
+
+def _write_staging(batch_id: int, rows: list[dict]) -> None:
+    table = ImportStagingRow._meta.db_table
+    values = [_staging_values(batch_id, staged) for staged in rows]
+    if connection.vendor == "postgresql":
+        # COPY is many times faster than INSERT for a million rows.
+        columns = ", ".join(connection.ops.quote_name(c) for c in STAGING_FIELDS)
+        with connection.cursor() as cursor:
+            sql = f"COPY {connection.ops.quote_name(table)} ({columns}) FROM STDIN"
+            with cursor.cursor.copy(sql) as copy:
+                for row in values:
+                    copy.write_row(row)
+        return
+    ImportStagingRow.objects.bulk_create(
+        ImportStagingRow(**dict(zip(STAGING_FIELDS, row, strict=True)))
+        for row in values
+    )
+
+
+# -- checks across rows -----------------------------------------------------
+
+
+def check_households(batch: ImportBatch, writer: StagingWriter) -> None:
+    """Add errors no single row shows, then reject households with errors."""
+    staged = ImportStagingRow.objects.filter(batch=batch)
+    writer.add_errors(_repeated_people(staged))
+    writer.add_errors(_heads(staged))
+    writer.add_errors(_contradictions(staged))
+    writer.flush()
+    flagged = staged.filter(has_error=True).values("registry_number")
+    rows = staged.filter(registry_number__in=flagged).exclude(has_error=True)
+    rows.update(has_error=True)
+
+
+def _repeated_people(staged) -> list[fields.RowError]:
+    repeated = (
+        staged.exclude(person_number="")
+        .values("person_number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("person_number")
+    )
+    rows = staged.filter(person_number__in=repeated).order_by("row_number")
+    first_row: dict[str, int] = {}
+    errors, erred = [], []
+    for row in rows.only("pk", "row_number", "person_number"):
+        first = first_row.setdefault(row.person_number, row.row_number)
+        if first != row.row_number:
+            reason = _("This person number is already on row %(row)d.") % {"row": first}
+            errors.append(
+                fields.RowError(
+                    row.row_number, PERSON_NUMBER, row.person_number, reason
+                )
+            )
+            erred.append(row.pk)
+    staged.filter(pk__in=erred).update(has_error=True)
+    return errors
+
+
+def _heads(staged) -> list[fields.RowError]:
+    counts = (
+        staged.values("registry_number")
+        .annotate(heads=Count("id", filter=Q(is_head=True)))
+        .exclude(heads=1)
+    )
+    errors = []
+    for household in counts:
+        rows = list(
+            staged.filter(registry_number=household["registry_number"]).order_by(
+                "row_number"
+            )
+        )
+        if household["heads"] == 0:
+            reason = _("No member of this household is its head (户主).")
+            first = rows[0]
+            errors.append(
+                fields.RowError(
+                    first.row_number, fields.RELATION, first.relation, reason
+                )
+            )
+        else:
+            reason = _("The household has more than one head (户主).")
+            heads = [row for row in rows if row.is_head][1:]
+            errors += [
+                fields.RowError(row.row_number, fields.RELATION, fields.HEAD, reason)
+                for row in heads
+            ]
+    staged.filter(registry_number__in=[h["registry_number"] for h in counts]).update(
+        has_error=True
+    )
+    return errors
+
+
+def _contradictions(staged) -> list[fields.RowError]:
+    head = staged.filter(registry_number=OuterRef("registry_number"), is_head=True)
+    members = (
+        staged.filter(is_head=False)
+        .annotate(
+            head_values=Subquery(head.values("household_values")[:1]),
+            head_row=Subquery(head.values("row_number")[:1]),
+        )
+        .exclude(head_values=None)
+        .exclude(household_values=F("head_values"))
+    )
+    errors = []
+    for row in members.order_by("row_number"):
+        mine = row.household_values.split(SEPARATOR)
+        theirs = row.head_values.split(SEPARATOR)
+        for column, value, expected in zip(
+            HOUSEHOLD_COLUMNS, mine, theirs, strict=True
+        ):
+            if value != expected:
+                reason = _(
+                    "The head's row (row %(row)d) says “%(expected)s”; a household "
+                    "has one value for this column."
+                ) % {"row": row.head_row, "expected": expected}
+                errors.append(fields.RowError(row.row_number, column, value, reason))
+    return errors
+
+
+# -- applying ---------------------------------------------------------------
+
+
+TRACKED = (
+    # (history field, household column, how to show a value)
+    (HouseholdChange.Field.STATUS, "status", "cast"),
+    (HouseholdChange.Field.VILLAGE, "village_id", "village"),
+    (HouseholdChange.Field.SIZE, "size", "cast"),
+    (HouseholdChange.Field.ATTRIBUTE, "attribute", "text"),
+    (HouseholdChange.Field.MAIN_CAUSE, "main_cause", "text"),
+    (HouseholdChange.Field.MONITORING, "monitoring_kind", "text"),
+    (HouseholdChange.Field.RISK_ELIMINATED, "is_risk_eliminated", "bool"),
+    (HouseholdChange.Field.FIRST_IDENTIFIED, "first_identified_year", "cast"),
+    (HouseholdChange.Field.HEAD, "head_id_hmac", "head"),
+)
+COPIED = (
+    "village_id",
+    "size",
+    "status",
+    "attribute",
+    "main_cause",
+    "first_identified_year",
+    "monitoring_kind",
+    "is_risk_eliminated",
+    "head_name_masked",
+    "head_id_hmac",
+    "head_id_masked",
+    "snapshot_date",
+)
+
+
+class _Sql:
+    """Table names and the few words SQLite and PostgreSQL spell apart."""
+
+    def __init__(self) -> None:
+        quote = connection.ops.quote_name
+        self.household = quote(Household._meta.db_table)
+        self.staging = quote(ImportStagingRow._meta.db_table)
+        self.change = quote(HouseholdChange._meta.db_table)
+        self.village = quote(Village._meta.db_table)
+        self.township = quote(
+            Village._meta.get_field("township").related_model._meta.db_table
+        )
+        self.county = quote(County._meta.db_table)
+        postgres = connection.vendor == "postgresql"
+        self.differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+
+    def shown(self, table: str, column: str, how: str) -> str:
+        value = f"{table}.{column}"
+        if how == "village":
+            return f"(SELECT code FROM {self.village} WHERE id = {value})"
+        if how == "bool":
+            return f"CASE WHEN {value} THEN 'true' ELSE 'false' END"
+        if how == "head":
+            return f"{table}.head_id_masked"
+        if how == "cast":
+            return f"CAST({value} AS TEXT)"
+        return value
+
+
+def apply_batch(batch: ImportBatch) -> None:
+    """Write the batch's valid households, their history and who is not seen.
+
+    One transaction; the caller holds it.
+    """
+    sql = _Sql()
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLY_LOCK_KEY])
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {sql.household}")
+        known_up_to = cursor.fetchone()[0]
+        _record_changes(cursor, sql, batch, known_up_to, now)
+        _update_changed(cursor, sql, batch)
+        batch.new = _insert_new(cursor, sql, batch)
+        _record_created(cursor, sql, batch, known_up_to, now)
+        batch.not_seen = _mark_not_seen(cursor, sql, batch, now)
+    changed = (
+        HouseholdChange.objects.filter(batch=batch)
+        .exclude(field__in=[HouseholdChange.Field.CREATED])
+        .exclude(field=HouseholdChange.Field.SEEN, new_value="false")
+        .values("household")
+        .distinct()
+        .count()
+    )
+    applied = ImportStagingRow.objects.filter(
+        batch=batch, is_head=True, has_error=False
+    ).count()
+    batch.changed = changed
+    batch.unchanged = applied - batch.new - changed
+
+
+# The batch's heads of households without errors, joined to households h.
+VALID_HEADS = (
+    "s.batch_id = %s AND s.is_head = %s AND s.has_error = %s "
+    "AND s.registry_number = h.registry_number"
+)
+
+
+def _record_changes(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
+    for field, column, how in TRACKED:
+        cursor.execute(
+            f"INSERT INTO {sql.change} "
+            "(household_id, batch_id, field, old_value, new_value, created_at) "
+            f"SELECT h.id, %s, %s, {sql.shown('h', column, how)}, "
+            f"{sql.shown('s', column, how)}, %s "
+            f"FROM {sql.household} h, {sql.staging} s "
+            f"WHERE {VALID_HEADS} AND h.id <= %s "
+            f"AND h.{column} {sql.differs} s.{column}",
+            [batch.pk, field, now, batch.pk, True, False, known_up_to],
+        )
+    # Back in the file after an export that left it out.
+    cursor.execute(
+        f"INSERT INTO {sql.change} "
+        "(household_id, batch_id, field, old_value, new_value, created_at) "
+        f"SELECT h.id, %s, %s, 'false', 'true', %s "
+        f"FROM {sql.household} h, {sql.staging} s "
+        f"WHERE {VALID_HEADS} AND h.is_seen = %s",
+        [batch.pk, HouseholdChange.Field.SEEN, now, batch.pk, True, False, False],
+    )
+
+
+def _update_changed(cursor, sql: _Sql, batch) -> None:
+    assignments = ", ".join(f"{c} = s.{c}" for c in COPIED)
+    differs = " OR ".join(f"{sql.household}.{c} {sql.differs} s.{c}" for c in COPIED)
+    cursor.execute(
+        f"UPDATE {sql.household} SET {assignments}, is_seen = %s "
+        f"FROM {sql.staging} s WHERE s.batch_id = %s AND s.is_head = %s "
+        f"AND s.has_error = %s AND s.registry_number = {sql.household}.registry_number "
+        f"AND ({differs} OR {sql.household}.is_seen = %s)",
+        [True, batch.pk, True, False, False],
+    )
+
+
+def _insert_new(cursor, sql: _Sql, batch) -> int:
+    columns = ", ".join(COPIED)
+    picked = ", ".join(f"s.{c}" for c in COPIED)
+    cursor.execute(
+        f"INSERT INTO {sql.household} (registry_number, {columns}, is_seen) "
+        f"SELECT s.registry_number, {picked}, %s FROM {sql.staging} s "
+        f"WHERE s.batch_id = %s AND s.is_head = %s AND s.has_error = %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {sql.household} h "
+        f"WHERE h.registry_number = s.registry_number)",
+        [True, batch.pk, True, False],
+    )
+    return cursor.rowcount
+
+
+def _record_created(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
+    cursor.execute(
+        f"INSERT INTO {sql.change} "
+        "(household_id, batch_id, field, old_value, new_value, created_at) "
+        f"SELECT h.id, %s, %s, '', '', %s FROM {sql.household} h, {sql.staging} s "
+        f"WHERE {VALID_HEADS} AND h.id > %s",
+        [
+            batch.pk,
+            HouseholdChange.Field.CREATED,
+            now,
+            batch.pk,
+            True,
+            False,
+            known_up_to,
+        ],
+    )
+
+
+def _mark_not_seen(cursor, sql: _Sql, batch, now) -> int:
+    counties = list(batch.county_codes)
+    if not counties:
+        return 0
+    marks = ", ".join(["%s"] * len(counties))
+    missing = (
+        f"SELECT h.id FROM {sql.household} h "
+        f"JOIN {sql.village} v ON v.id = h.village_id "
+        f"JOIN {sql.township} t ON t.id = v.township_id "
+        f"JOIN {sql.county} c ON c.id = t.county_id "
+        f"WHERE c.code IN ({marks}) AND h.is_seen = %s AND NOT EXISTS ("
+        f"SELECT 1 FROM {sql.staging} s WHERE s.batch_id = %s "
+        f"AND s.registry_number = h.registry_number)"
+    )
+    params = [*counties, True, batch.pk]
+    cursor.execute(
+        f"INSERT INTO {sql.change} "
+        "(household_id, batch_id, field, old_value, new_value, created_at) "
+        f"SELECT id, %s, %s, 'true', 'false', %s FROM ({missing}) gone",
+        [batch.pk, HouseholdChange.Field.SEEN, now, *params],
+    )
+    cursor.execute(
+        f"UPDATE {sql.household} SET is_seen = %s WHERE id IN ("
+        f"SELECT household_id FROM {sql.change} WHERE batch_id = %s "
+        f"AND field = %s AND new_value = 'false')",
+        [False, batch.pk, HouseholdChange.Field.SEEN],
+    )
+    return cursor.rowcount
+
+
+# -- consequences -----------------------------------------------------------
+
+
+def links_recheck(*, batch: ImportBatch | None = None) -> tuple[int, int]:
+    """Flag active links of households that no longer count; clear the rest.
+
+    Return how many links were flagged and how many flags were cleared.
+    Past attribution entries are never touched: only new sales follow.
+    """
+    now = timezone.now()
+    Flag = BenefitLink.FlagReason
+    links = BenefitLink.objects.filter(status=BenefitLink.Status.ACTIVE)
+    not_seen = links.filter(household__is_seen=False).exclude(flag_reason=Flag.NOT_SEEN)
+    flagged = not_seen.update(
+        flag_reason=Flag.NOT_SEEN, flagged_at=now, flagged_by_batch=batch
+    )
+    ineligible = (
+        links.filter(household__is_seen=True)
+        .exclude(Household.eligible_q("household__"))
+        .exclude(flag_reason=Flag.INELIGIBLE)
+    )
+    flagged += ineligible.update(
+        flag_reason=Flag.INELIGIBLE, flagged_at=now, flagged_by_batch=batch
+    )
+    cleared = (
+        links.filter(Household.eligible_q("household__"))
+        .exclude(flag_reason=Flag.NONE)
+        .update(flag_reason=Flag.NONE, flagged_at=None, flagged_by_batch=None)
+    )
+    if flagged or cleared:
+        logger.info(
+            "benefit links rechecked batch=%s flagged=%d cleared=%d",
+            batch and batch.pk,
+            flagged,
+            cleared,
+        )
+    return flagged, cleared
+
+
+# -- the whole import -------------------------------------------------------
+
+
+def file_checksum(path: Path) -> str:
+    """Return the SHA-256 of the file at path, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_batch_create(
+    *,
+    path: Path,
+    file_name: str,
+    source: str,
+    policy: str = ImportBatch.Policy.APPLY_VALID,
+    started_by=None,
+    stored_path: str = "",
+) -> ImportBatch:
+    """Record a batch for the file at path, queued."""
+    return ImportBatch.objects.create(
+        source=source,
+        file_name=file_name[:255],
+        file_checksum=file_checksum(path),
+        policy=policy,
+        started_by=started_by,
+        stored_path=stored_path,
+    )
+
+
+def registry_import(
+    *,
+    batch: ImportBatch,
+    path: Path,
+    force: bool = False,
+    progress: Callable[[ImportBatch], None] | None = None,
+) -> ImportBatch:
+    """Run the import of path recorded as batch; return the batch, finished.
+
+    A file whose checksum matches an applied batch is not read again
+    (DUPLICATE) unless force. A batch left unfinished by a crash starts
+    over. The batch ends APPLIED, REJECTED (all-or-nothing with rejected
+    rows) or FAILED (the file cannot be read).
+    """
+    earlier = _applied_before(batch)
+    if earlier is not None and not force:
+        return _finish(
+            batch,
+            Status.DUPLICATE,
+            _("This file was imported on %(day)s (import %(id)d); nothing changed.")
+            % {"day": timezone.localdate(earlier.finished_at), "id": earlier.pk},
+        )
+    _restart(batch)
+    try:
+        writer = _read(batch, Path(path), progress)
+    except ImportRefused as refused:
+        _clear_staging(batch)
+        batch.failure = refused.code
+        return _finish(batch, Status.FAILED, str(refused))
+    return _check_and_apply(batch, writer, progress)
+
+
+def _applied_before(batch: ImportBatch) -> ImportBatch | None:
+    return (
+        ImportBatch.objects.filter(
+            file_checksum=batch.file_checksum, status=Status.APPLIED
+        )
+        .exclude(pk=batch.pk)
+        .order_by("-finished_at")
+        .first()
+    )
+
+
+def _restart(batch: ImportBatch) -> None:
+    # What a killed run of this batch left behind goes; the registry itself
+    # was untouched, or fully applied (then the checksum says duplicate).
+    _clear_staging(batch)
+    ImportRowError.objects.filter(batch=batch).delete()
+    _save(batch, status=Status.READING, rows_read=0, progress=0, message="")
+
+
+def _read(batch: ImportBatch, path: Path, progress) -> StagingWriter:
+    villages = VillageIndex()
+    writer = StagingWriter(batch)
+    with open_rows(path) as source:
+        batch.file_format = source.file_format
+        header_row, columns = locate_header(source.rows)
+        rows = 0
+        for number, cells in source.rows:
+            staged, errors = read_row(number, cells, columns, villages)
+            if staged is None:
+                continue
+            writer.add(staged, errors)
+            rows += 1
+            if rows % PROGRESS_EVERY == 0:
+                _save(batch, rows_read=rows, progress=source.position())
+                if progress:
+                    progress(batch)
+        writer.flush()
+    batch.county_codes = sorted(villages.county_codes)
+    _save(
+        batch,
+        rows_read=rows,
+        progress=1.0,
+        file_format=batch.file_format,
+        county_codes=batch.county_codes,
+        row_errors=writer.error_count,
+    )
+    logger.info(
+        "registry import read batch=%s rows=%d header_row=%d format=%s",
+        batch.pk,
+        rows,
+        header_row,
+        batch.file_format,
+    )
+    return writer
+
+
+def _check_and_apply(batch: ImportBatch, writer: StagingWriter, progress):
+    _save(batch, status=Status.CHECKING)
+    check_households(batch, writer)
+    staged = ImportStagingRow.objects.filter(batch=batch)
+    batch.households = staged.values("registry_number").distinct().count()
+    batch.rejected = (
+        staged.filter(has_error=True).values("registry_number").distinct().count()
+    )
+    batch.row_errors = ImportRowError.objects.filter(batch=batch).count()
+    batch.snapshot_date = (
+        staged.filter(is_head=True, has_error=False)
+        .exclude(snapshot_date=None)
+        .order_by("-snapshot_date")
+        .values_list("snapshot_date", flat=True)
+        .first()
+    )
+    if batch.rejected and batch.policy == ImportBatch.Policy.ALL_OR_NOTHING:
+        _clear_staging(batch)
+        return _finish(
+            batch,
+            Status.REJECTED,
+            _("%(count)d households have rows with errors; nothing was applied.")
+            % {"count": batch.rejected},
+        )
+    _save(batch, status=Status.APPLYING)
+    if progress:
+        progress(batch)
+    with transaction.atomic():
+        apply_batch(batch)
+        batch.links_flagged, batch.links_cleared = links_recheck(batch=batch)
+        _clear_staging(batch)
+        _finish(batch, Status.APPLIED, "")
+    logger.info(
+        "registry import applied batch=%s new=%d changed=%d unchanged=%d "
+        "not_seen=%d rejected=%d links_flagged=%d",
+        batch.pk,
+        batch.new,
+        batch.changed,
+        batch.unchanged,
+        batch.not_seen,
+        batch.rejected,
+        batch.links_flagged,
+    )
+    return batch
+
+
+def _clear_staging(batch: ImportBatch) -> None:
+    ImportStagingRow.objects.filter(batch=batch).delete()
+
+
+def _save(batch: ImportBatch, **values) -> None:
+    for name, value in values.items():
+        setattr(batch, name, value)
+    ImportBatch.objects.filter(pk=batch.pk).update(**values)
+
+
+def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
+    batch.status = status
+    batch.message = message
+    batch.finished_at = timezone.now()
+    batch.progress = 1.0
+    batch.save()
+    return batch
