@@ -33,6 +33,7 @@ from catalog.models import (
     Village,
 )
 from catalog.registry.importer import import_registry_csv
+from catalog.registry.imports import links_recheck
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +112,8 @@ def load_demo() -> dict[str, int]:
             _load_product(item, producers)
         for producer in producers.values():
             _load_links(producer)
+        # Links to households that no longer count show flagged at once.
+        links_recheck()
     counts = demo_counts()
     logger.info(
         "demo loaded products=%d households=%d",

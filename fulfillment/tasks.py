@@ -1,7 +1,7 @@
 """Celery tasks triggered by orders; always enqueued after commit.
 
 expire_unpaid_orders_task runs on celery beat (CELERY_BEAT_SCHEDULE in
-shop/settings/payments.py).
+shop/settings/tasks.py).
 """
 
 import logging

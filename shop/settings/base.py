@@ -125,6 +125,11 @@ STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default=str(VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "shop" / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
+# Uploaded registry exports wait here for the worker, never under MEDIA_ROOT:
+# they hold ID numbers. Each is deleted once imported.
+REGISTRY_UPLOAD_DIR = env.str(
+    "REGISTRY_UPLOAD_DIR", default=str(VAR_DIR / "registry_uploads")
+)
 
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

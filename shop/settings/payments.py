@@ -33,10 +33,3 @@ PAYMENT_GATEWAY = {
         minutes=env.float("PAYMENT_GATEWAY_PAY_WITHIN_MINUTES", default=30)
     ),
 }
-
-CELERY_BEAT_SCHEDULE = {
-    "expire-unpaid-orders": {
-        "task": "fulfillment.tasks.expire_unpaid_orders_task",
-        "schedule": 600.0,
-    },
-}

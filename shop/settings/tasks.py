@@ -1,5 +1,7 @@
 """Celery: CELERY_BROKER_URL; tasks run in-process when it is unset."""
 
+from celery.schedules import crontab
+
 from shop.settings.env import env
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="memory://")
@@ -11,3 +13,15 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Shanghai"
+# What celery beat runs: expiring unpaid transfers every ten minutes, and
+# re-checking every benefit link against the registry each night.
+CELERY_BEAT_SCHEDULE = {
+    "expire-unpaid-orders": {
+        "task": "fulfillment.tasks.expire_unpaid_orders_task",
+        "schedule": 600.0,
+    },
+    "recheck-benefit-links": {
+        "task": "catalog.tasks.links_recheck_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

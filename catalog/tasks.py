@@ -1,0 +1,40 @@
+"""Celery tasks of the registry: imports of uploaded exports, nightly checks.
+
+links_recheck_task runs on celery beat (CELERY_BEAT_SCHEDULE in
+shop/settings/tasks.py).
+"""
+
+import logging
+from pathlib import Path
+
+from celery import shared_task
+
+from catalog.models import ImportBatch
+from catalog.registry.imports import links_recheck, registry_import
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task
+def registry_import_task(batch_id: int) -> str:
+    """Import the uploaded file of a batch, then delete the file.
+
+    The file holds ID numbers: it is removed whatever the outcome. Return
+    the batch's status.
+    """
+    batch = ImportBatch.objects.get(pk=batch_id)
+    path = Path(batch.stored_path)
+    try:
+        batch = registry_import(batch=batch, path=path)
+    finally:
+        path.unlink(missing_ok=True)
+        ImportBatch.objects.filter(pk=batch_id).update(stored_path="")
+    return batch.status
+
+
+@shared_task
+def links_recheck_task() -> dict:
+    """Re-check every benefit link against the registry as it stands."""
+    flagged, cleared = links_recheck()
+    logger.info("nightly link recheck flagged=%d cleared=%d", flagged, cleared)
+    return {"flagged": flagged, "cleared": cleared}
