@@ -36,6 +36,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from catalog.models import (
     BenefitLink,
@@ -964,7 +965,11 @@ def _check_and_apply(batch: ImportBatch, writer: StagingWriter, progress):
         return _finish(
             batch,
             Status.REJECTED,
-            _("%(count)d households have rows with errors; nothing was applied.")
+            ngettext(
+                "%(count)d household has rows with errors; nothing was applied.",
+                "%(count)d households have rows with errors; nothing was applied.",
+                batch.rejected,
+            )
             % {"count": batch.rejected},
         )
     _save(batch, status=Status.APPLYING)

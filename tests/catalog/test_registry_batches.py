@@ -1,0 +1,321 @@
+"""Import batches: counts, history, households not seen, flagged links."""
+
+import hashlib
+import io
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from django.utils import translation
+from oscar.apps.partner.strategy import Default
+from oscar.core.loading import get_model
+from oscar.test.factories import create_order
+
+from catalog.models import BenefitLink, Household, HouseholdChange, ImportBatch
+from catalog.registry.imports import import_batch_create, registry_import
+from catalog.registry.reports import row_errors_xlsx
+from fulfillment.models import AttributionEntry
+from tests import factories
+from tests.catalog.test_registry_import import (
+    CHILD_ID,
+    HEAD_ID,
+    OTHER_HEAD_ID,
+    SPOUSE_ID,
+    person,
+    write_csv,
+)
+
+Basket = get_model("basket", "Basket")
+
+pytestmark = pytest.mark.django_db
+
+FIRST, SECOND, THIRD = "52263610020200001", "52263610020100002", "52263610020200003"
+THIRD_HEAD_ID = "522636197707070075"
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def danzhai():
+    """丹寨县 with 龙泉镇's 青杠村 and 马寨村, and 大方县 with one village."""
+    township = factories.TownshipFactory(code="522636100", name="龙泉镇")
+    villages = {
+        "青杠村": factories.VillageFactory(
+            township=township, code="522636100201", name="青杠村"
+        ),
+        "马寨村": factories.VillageFactory(
+            township=township, code="522636100202", name="马寨村"
+        ),
+    }
+    dafang = factories.CountyFactory(code="520521", name="大方县")
+    elsewhere = factories.VillageFactory(
+        township=factories.TownshipFactory(
+            county=dafang, code="520521100", name="大方镇"
+        ),
+        code="520521100201",
+        name="奢香村",
+    )
+    return villages, elsewhere
+
+
+def snapshot(date="2023/12/31", *, first=None, second=None, third=True):
+    """Return rows of three households; keyword dicts change one of them."""
+    one = {"户编号": FIRST, "人数": "2", "数据日期": date, **(first or {})}
+    rows = [
+        person(**{**one, "人编号": FIRST + "01"}),
+        person(
+            **{
+                **one,
+                "人编号": FIRST + "02",
+                "姓名": "李梅",
+                "证件号码": SPOUSE_ID,
+                "与户主关系": "配偶",
+            }
+        ),
+    ]
+    two = {
+        "户编号": SECOND,
+        "行政村": "青杠村",
+        "数据日期": date,
+        "人编号": SECOND + "01",
+        "姓名": "王五",
+        "证件号码": OTHER_HEAD_ID,
+        **(second or {}),
+    }
+    rows.append(person(**two))
+    if third:
+        three = {
+            "户编号": THIRD,
+            "数据日期": date,
+            "人编号": THIRD + "01",
+            "姓名": "赵六",
+            "证件号码": THIRD_HEAD_ID,
+            "户类型": "一般脱贫户",
+        }
+        rows.append(person(**three))
+    return rows
+
+
+def run(path, **options):
+    batch = import_batch_create(
+        path=path, file_name=path.name, source="test", **options
+    )
+    return registry_import(batch=batch, path=path)
+
+
+def history(registry_number: str) -> list[tuple]:
+    changes = HouseholdChange.objects.filter(
+        household__registry_number=registry_number
+    ).order_by("pk")
+    return list(changes.values_list("field", "old_value", "new_value"))
+
+
+def test_a_first_import_creates_every_household_and_records_the_file(tmp_path, danzhai):
+    path = write_csv(tmp_path / "export.csv", snapshot())
+
+    batch = run(path)
+
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert batch.file_checksum == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert (batch.rows_read, batch.households, batch.new, batch.changed) == (4, 3, 3, 0)
+    assert (batch.unchanged, batch.not_seen, batch.rejected) == (0, 0, 0)
+    assert str(batch.snapshot_date) == "2023-12-31"
+    assert batch.county_codes == ["522636"]
+    assert Household.objects.count() == 3
+    assert history(FIRST) == [("created", "", "")]
+
+
+def test_the_same_file_again_changes_nothing_and_says_so(tmp_path, danzhai):
+    path = write_csv(tmp_path / "export.csv", snapshot())
+    first = run(path)
+
+    again = run(path)
+
+    assert again.status == ImportBatch.Status.DUPLICATE
+    assert again.message == (
+        f"This file was imported on {first.finished_at.astimezone().date()} "
+        f"(import {first.pk}); nothing changed."
+    )
+    assert HouseholdChange.objects.count() == 3
+    assert (again.new, again.changed) == (0, 0)
+
+
+def test_a_newer_export_records_exits_moves_and_households_not_seen(tmp_path, danzhai):
+    villages, elsewhere = danzhai
+    outside = factories.HouseholdFactory(village=elsewhere)
+    run(write_csv(tmp_path / "2023.csv", snapshot()))
+    newer = snapshot(
+        "2024/6/30",
+        first={"户类型": "低保脱贫户(不再享受政策)"},
+        second={"行政村": "马寨村"},
+        third=False,
+    )
+
+    batch = run(write_csv(tmp_path / "2024.csv", newer))
+
+    assert (batch.new, batch.changed, batch.unchanged, batch.not_seen) == (0, 2, 0, 1)
+    assert history(FIRST) == [
+        ("created", "", ""),
+        (
+            "status",
+            str(Household.Status.OUT_SUPPORTED),
+            str(Household.Status.OUT_UNSUPPORTED),
+        ),
+    ]
+    assert history(SECOND) == [
+        ("created", "", ""),
+        ("village", "522636100201", "522636100202"),
+    ]
+    assert history(THIRD) == [("created", "", ""), ("is_seen", "true", "false")]
+    third = Household.objects.get(registry_number=THIRD)
+    assert (third.is_seen, third.is_eligible()) == (False, False)
+    # Another county's household is not this export's to judge.
+    outside.refresh_from_db()
+    assert outside.is_seen is True
+    assert Household.objects.get(registry_number=SECOND).village == villages["马寨村"]
+
+
+def test_a_household_back_in_a_later_export_is_seen_again(tmp_path, danzhai):
+    run(write_csv(tmp_path / "1.csv", snapshot()))
+    run(write_csv(tmp_path / "2.csv", snapshot("2024/6/30", third=False)))
+
+    batch = run(write_csv(tmp_path / "3.csv", snapshot("2024/12/31")))
+
+    assert (batch.changed, batch.not_seen) == (1, 0)
+    assert history(THIRD)[-1] == ("is_seen", "false", "true")
+    assert Household.objects.get(registry_number=THIRD).is_seen is True
+
+
+def sale(link: BenefitLink) -> AttributionEntry:
+    """Place an order of the link's producer's product; return its entry."""
+    record = factories.StockRecordFactory(
+        partner=link.producer, product__producer=link.producer, price=Decimal("9.00")
+    )
+    factories.CertificateFactory(product=record.product)
+    basket = Basket.objects.create()
+    basket.strategy = Default()
+    basket.add_product(record.product, 1)
+    order = create_order(basket=basket)
+    return AttributionEntry.objects.get(order=order)
+
+
+def test_links_of_households_that_no_longer_count_are_flagged_and_new_sales_follow(
+    tmp_path, danzhai
+):
+    run(write_csv(tmp_path / "1.csv", snapshot()))
+    first = Household.objects.get(registry_number=FIRST)
+    third = Household.objects.get(registry_number=THIRD)
+    exiting = factories.BenefitLinkFactory(household=first)
+    leaving = factories.BenefitLinkFactory(household=third)
+    before = sale(exiting)
+    newer = snapshot(
+        "2024/6/30", first={"户类型": "低保脱贫户(不再享受政策)"}, third=False
+    )
+
+    batch = run(write_csv(tmp_path / "2.csv", newer))
+    after = sale(exiting)
+
+    exiting.refresh_from_db()
+    leaving.refresh_from_db()
+    assert (exiting.flag_reason, exiting.flagged_by_batch) == ("ineligible", batch)
+    assert (leaving.flag_reason, leaving.flagged_by_batch) == ("not_seen", batch)
+    assert batch.links_flagged == 2
+    assert (after.is_counted, after.not_counted_reason) == (
+        False,
+        AttributionEntry.NotCountedReason.HOUSEHOLD_INELIGIBLE,
+    )
+    # What was recorded before the export stays as it was.
+    assert AttributionEntry.objects.get(pk=before.pk).is_counted is True
+
+
+def test_flags_clear_when_the_household_counts_again(tmp_path, danzhai):
+    run(write_csv(tmp_path / "1.csv", snapshot()))
+    link = factories.BenefitLinkFactory(
+        household=Household.objects.get(registry_number=THIRD)
+    )
+    run(write_csv(tmp_path / "2.csv", snapshot("2024/6/30", third=False)))
+
+    batch = run(write_csv(tmp_path / "3.csv", snapshot("2024/12/31")))
+
+    link.refresh_from_db()
+    assert (link.flag_reason, link.flagged_at, batch.links_cleared) == ("", None, 1)
+
+
+def bad_second_household(date="2023/12/31"):
+    return snapshot(date, second={"证件号码": OTHER_HEAD_ID[:-1] + "0"})
+
+
+def test_all_or_nothing_applies_nothing_when_a_row_is_rejected(tmp_path, danzhai):
+    path = write_csv(tmp_path / "export.csv", bad_second_household())
+
+    batch = run(path, policy=ImportBatch.Policy.ALL_OR_NOTHING)
+
+    assert batch.status == ImportBatch.Status.REJECTED
+    assert batch.message == "1 household has rows with errors; nothing was applied."
+    assert (batch.rejected, batch.row_errors) == (1, 1)
+    assert Household.objects.count() == 0
+    assert HouseholdChange.objects.count() == 0
+
+
+def test_the_valid_households_are_applied_by_default(tmp_path, danzhai):
+    path = write_csv(tmp_path / "export.csv", bad_second_household())
+
+    batch = run(path)
+
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert (batch.new, batch.rejected) == (2, 1)
+    assert sorted(Household.objects.values_list("registry_number", flat=True)) == [
+        FIRST,
+        THIRD,
+    ]
+    [error] = batch.errors.all()
+    assert (error.row_number, error.column, error.value, error.reason) == (
+        4,
+        "证件号码",
+        "522636********0050",
+        "ID number fails its checksum",
+    )
+
+
+def test_row_errors_download_as_a_spreadsheet(tmp_path, danzhai):
+    batch = run(write_csv(tmp_path / "export.csv", bad_second_household()))
+
+    workbook = openpyxl.load_workbook(io.BytesIO(row_errors_xlsx(batch)))
+
+    assert [list(row) for row in workbook.active.iter_rows(values_only=True)] == [
+        ["Row", "Column", "Value", "Reason"],
+        [4, "证件号码", "522636********0050", "ID number fails its checksum"],
+    ]
+
+
+def test_no_full_id_number_is_stored_anywhere(tmp_path, danzhai, caplog):
+    ids = [HEAD_ID, SPOUSE_ID, OTHER_HEAD_ID, THIRD_HEAD_ID]
+    rows = bad_second_household() + [
+        person(
+            户编号="52263610020200009", 人编号="5226361002020000901", 证件号码=CHILD_ID
+        )
+    ]
+    caplog.set_level("DEBUG")
+
+    run(write_csv(tmp_path / "export.csv", rows))
+
+    dumped = _database_text()
+    for id_number in [*ids, CHILD_ID, OTHER_HEAD_ID[:-1] + "0"]:
+        assert id_number not in dumped
+        assert id_number not in caplog.text
+
+
+def _database_text() -> str:
+    """Return every text value of every table, joined."""
+    from django.db import connection
+
+    parts = []
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            parts.extend(str(value) for row in cursor.fetchall() for value in row)
+    return "\n".join(parts)
