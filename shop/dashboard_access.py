@@ -8,3 +8,10 @@ def staff_can_use_admin(user, url_name, url_args=None, url_kwargs=None) -> bool:
     admin URLs, so these entries need their own.
     """
     return bool(user.is_active and user.is_staff)
+
+
+def can_see_flags(user, url_name, url_args=None, url_kwargs=None) -> bool:
+    """Show flagged links to staff and to producers' staff (partner users)."""
+    return bool(
+        user.is_active and (user.is_staff or user.has_perm("partner.dashboard_access"))
+    )

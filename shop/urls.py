@@ -14,6 +14,7 @@ urlpatterns = [
         "graphql/", csrf_exempt(ShopGraphQLView.as_view(graphiql=True)), name="graphql"
     ),
     path("producers/", include("catalog.urls")),
+    path("dashboard/registry/", include("catalog.dashboard.urls")),
     path("payments/", include("fulfillment.payments.urls")),
     path("", include(apps.get_app_config("oscar").urls[0])),
 ]

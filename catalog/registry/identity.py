@@ -11,6 +11,7 @@ import hmac
 import re
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from catalog.registry.codes import id_check_char
 
@@ -29,13 +30,13 @@ def normalise_id_number(raw: str) -> str:
     """
     value = (raw or "").strip().upper().replace(" ", "")
     if not ID_RE.match(value):
-        raise InvalidIdNumber("ID number must be 17 digits and a digit or X")
+        raise InvalidIdNumber(_("ID number must be 17 digits and a digit or X"))
     try:
         datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        raise InvalidIdNumber("ID number holds an impossible birth date") from None
+        raise InvalidIdNumber(_("ID number holds an impossible birth date")) from None
     if id_check_char(value[:17]) != value[17]:
-        raise InvalidIdNumber("ID number fails its checksum")
+        raise InvalidIdNumber(_("ID number fails its checksum"))
     return value
 
 

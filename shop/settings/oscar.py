@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from oscar.defaults import *  # noqa: F403
 from oscar.defaults import OSCAR_DASHBOARD_NAVIGATION
 
-from shop.dashboard_access import staff_can_use_admin
+from shop.dashboard_access import can_see_flags, staff_can_use_admin
 
 OSCAR_SHOP_NAME = "扶贫商城"
 OSCAR_SHOP_TAGLINE = "消费帮扶 · 每一分都算到建档立卡户"
@@ -57,6 +57,16 @@ OSCAR_DASHBOARD_NAVIGATION = OSCAR_DASHBOARD_NAVIGATION + [
         "label": _("Registry"),
         "icon": "fas fa-users",
         "children": [
+            {
+                "label": _("Registry imports"),
+                "url_name": "registry-dashboard:import-list",
+                "access_fn": staff_can_use_admin,
+            },
+            {
+                "label": _("Flagged benefit links"),
+                "url_name": "registry-dashboard:flagged-links",
+                "access_fn": can_see_flags,
+            },
             {
                 "label": _("Households"),
                 "url_name": "admin:catalog_household_changelist",

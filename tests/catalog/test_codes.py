@@ -9,6 +9,7 @@ import hmac
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from catalog.registry import codes
 from catalog.registry.identity import (
@@ -19,6 +20,13 @@ from catalog.registry.identity import (
     normalise_id_number,
 )
 from catalog.registry.importer import mask_raw_id
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Check messages against their English source text."""
+    with translation.override("en"):
+        yield
 
 
 def test_credit_code_check_char_of_the_standard_example():

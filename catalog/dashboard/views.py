@@ -1,0 +1,153 @@
+"""Dashboard pages of registry imports and of flagged benefit links.
+
+Staff upload exports and follow each import; a producer's own staff (Oscar
+partner users with dashboard access) see the flags on their links only.
+"""
+
+import logging
+import uuid
+from functools import partial
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import ListView
+
+from catalog.dashboard.forms import ImportUploadForm
+from catalog.models import BenefitLink, ImportBatch
+from catalog.registry.imports import import_batch_create
+from catalog.registry.reports import row_errors_xlsx
+from catalog.tasks import registry_import_task
+from shop.dashboard_access import can_see_flags
+
+logger = logging.getLogger(__name__)
+
+SHOWN_ERRORS = 100
+
+
+def _store_upload(upload) -> Path:
+    folder = Path(settings.REGISTRY_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{uuid.uuid4().hex}{Path(upload.name).suffix.lower()[:8]}"
+    with open(path, "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class ImportListView(View):
+    template_name = "catalog/dashboard/import_list.html"
+
+    def get(self, request):
+        return self._page(request, ImportUploadForm())
+
+    def post(self, request):
+        form = ImportUploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._page(request, form)
+        path = _store_upload(form.cleaned_data["file"])
+        batch = import_batch_create(
+            path=path,
+            file_name=form.cleaned_data["file"].name,
+            source="upload",
+            policy=form.cleaned_data["policy"],
+            started_by=request.user,
+            stored_path=str(path),
+        )
+        logger.info(
+            "registry upload queued batch=%s user=%s", batch.pk, request.user.pk
+        )
+        transaction.on_commit(partial(registry_import_task.delay, batch.pk))
+        return redirect("registry-dashboard:import-detail", pk=batch.pk)
+
+    def _page(self, request, form):
+        batches = ImportBatch.objects.select_related("started_by")[:50]
+        return render(request, self.template_name, {"form": form, "batches": batches})
+
+
+@method_decorator(staff_member_required, name="dispatch")
+class ImportDetailView(View):
+    template_name = "catalog/dashboard/import_detail.html"
+
+    def get(self, request, pk):
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        context = {
+            "batch": batch,
+            "errors": batch.errors.all()[:SHOWN_ERRORS],
+            "flagged": batch.flagged_links.select_related(
+                "producer", "household__village"
+            )[:SHOWN_ERRORS],
+            "changes": batch.household_changes.select_related("household")[
+                :SHOWN_ERRORS
+            ],
+        }
+        return render(request, self.template_name, context)
+
+
+@staff_member_required
+def import_progress(request, pk):
+    """Answer the batch's status and counts, for the page to poll."""
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    names = ("rows_read", "households", "new", "changed", "unchanged")
+    names += ("not_seen", "rejected", "row_errors", "links_flagged")
+    return JsonResponse(
+        {
+            "status": batch.status,
+            "status_display": batch.get_status_display(),
+            "progress": round(batch.progress, 3),
+            "is_finished": batch.is_finished,
+            "message": batch.message,
+            **{name: getattr(batch, name) for name in names},
+        }
+    )
+
+
+@staff_member_required
+def import_errors_download(request, pk):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    response = HttpResponse(
+        row_errors_xlsx(batch),
+        content_type="application/vnd.openxmlformats-officedocument."
+        "spreadsheetml.sheet",
+    )
+    name = f"registry-import-{batch.pk}-errors.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@method_decorator(login_required, name="dispatch")
+class FlaggedLinkListView(ListView):
+    template_name = "catalog/dashboard/flagged_links.html"
+    context_object_name = "links"
+    paginate_by = 50
+
+    def dispatch(self, request, *args, **kwargs):
+        # Staff see every flag; a producer's staff (partner users with
+        # dashboard access) see those of their own producers.
+        if request.user.is_authenticated and not can_see_flags(
+            request.user, "registry-dashboard:flagged-links"
+        ):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_queryset(self):
+        links = BenefitLink.objects.exclude(flag_reason="").select_related(
+            "producer", "household__village__township__county", "flagged_by_batch"
+        )
+        if not self.request.user.is_staff:
+            links = links.filter(producer__users=self.request.user)
+        return links.order_by("producer__name", "household__registry_number")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["title"] = _("Flagged benefit links")
+        return context
