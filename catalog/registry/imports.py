@@ -573,8 +573,9 @@ def _contradictions(staged) -> list[fields.RowError]:
         .exclude(head_values=None)
         .exclude(household_values=F("head_values"))
     )
-    errors = []
+    errors, erred = [], []
     for row in members.order_by("row_number"):
+        erred.append(row.pk)
         mine = row.household_values.split(SEPARATOR)
         theirs = row.head_values.split(SEPARATOR)
         for column, value, expected in zip(
@@ -586,6 +587,7 @@ def _contradictions(staged) -> list[fields.RowError]:
                     "has one value for this column."
                 ) % {"row": row.head_row, "expected": expected}
                 errors.append(fields.RowError(row.row_number, column, value, reason))
+    staged.filter(pk__in=erred).update(has_error=True)
     return errors
 
 
@@ -980,6 +982,7 @@ def _check_and_apply(batch: ImportBatch, writer: StagingWriter, progress):
         batch.links_flagged, batch.links_cleared = links_recheck(batch=batch)
         _clear_staging(batch)
         _finish(batch, Status.APPLIED, "")
+        _close_interrupted(batch)
     logger.info(
         "registry import applied batch=%s new=%d changed=%d unchanged=%d "
         "not_seen=%d rejected=%d links_flagged=%d",
@@ -992,6 +995,27 @@ def _check_and_apply(batch: ImportBatch, writer: StagingWriter, progress):
         batch.links_flagged,
     )
     return batch
+
+
+def _close_interrupted(batch: ImportBatch) -> None:
+    # Runs of the same file that were killed before finishing: this one
+    # finished their work.
+    unfinished = ImportBatch.objects.filter(file_checksum=batch.file_checksum).exclude(
+        status__in=[*ImportBatch.FINISHED, Status.QUEUED]
+    )
+    unfinished = unfinished.exclude(pk=batch.pk)
+    ImportStagingRow.objects.filter(batch__in=unfinished).delete()
+    closed = unfinished.update(
+        status=Status.FAILED,
+        failure="interrupted",
+        message=_("Interrupted; import %(id)d of the same file finished it.")
+        % {"id": batch.pk},
+        finished_at=timezone.now(),
+    )
+    if closed:
+        logger.warning(
+            "interrupted imports closed batch=%s closed=%d", batch.pk, closed
+        )
 
 
 def _clear_staging(batch: ImportBatch) -> None:

@@ -1,0 +1,203 @@
+"""Imports in real processes on PostgreSQL: killed midway, and in a worker.
+
+A killed import leaves the registry as it was or as it is after; running
+it again finishes it. An upload in the dashboard is imported by a real
+Celery worker process over the local Redis. Both need the database to be
+shared with another process, so they run on PostgreSQL only (CI's second
+pass); the worker also needs Redis, and under CI its absence fails them.
+"""
+
+import datetime
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.urls import reverse
+
+from catalog.models import Household, HouseholdChange, ImportBatch, ImportStagingRow
+from catalog.registry.codes import id_check_char
+from shop.celery import app as celery_app
+from tests import factories
+from tests.catalog.test_registry_import import person, write_csv
+from tests.conftest import skip_or_fail
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def database_url() -> str:
+    """Return the URL of the test database, for another process."""
+    settings = connection.settings_dict
+    return (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+
+
+def child_env(**extra) -> dict:
+    env = {**os.environ, "DATABASE_URL": database_url(), **extra}
+    env.pop("PYTEST_CURRENT_TEST", None)
+    return env
+
+
+def export_of(tmp_path, households: int) -> Path:
+    """Write an export of one-member households in 马寨村, ids valid."""
+    rows = []
+    for number in range(households):
+        born = datetime.date(1950, 1, 1) + datetime.timedelta(days=number // 900)
+        base = f"522636{born:%Y%m%d}{number % 900 + 100:03d}"
+        registry_number = f"522636100202{number:05d}"
+        rows.append(
+            person(
+                **{
+                    "户编号": registry_number,
+                    "人编号": registry_number + "01",
+                    "证件号码": base + id_check_char(base),
+                }
+            )
+        )
+    return write_csv(tmp_path / "export.csv", rows)
+
+
+@pytest.fixture
+def villages():
+    township = factories.TownshipFactory(code="522636100", name="龙泉镇")
+    return factories.VillageFactory(
+        township=township, code="522636100202", name="马寨村"
+    )
+
+
+def wait_for(condition, timeout: float = 60.0, step: float = 0.005):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = condition()
+        if found:
+            return found
+        time.sleep(step)
+    raise AssertionError("timed out")
+
+
+def start_import(path: Path) -> subprocess.Popen:
+    return subprocess.Popen(  # noqa: S603 - our own command, our own file
+        [sys.executable, "manage.py", "import_registry", str(path), "-v", "0"],
+        cwd=ROOT,
+        env=child_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def status_of_latest() -> str | None:
+    batch = ImportBatch.objects.order_by("-pk").first()
+    return batch and batch.status
+
+
+@pytest.mark.parametrize("killed_while", ["reading", "applying"])
+def test_a_killed_import_leaves_all_or_nothing_and_a_rerun_finishes_it(
+    tmp_path, villages, postgres_only, killed_while
+):
+    households = 40000
+    path = export_of(tmp_path, households)
+
+    command = start_import(path)
+    wait_for(lambda: status_of_latest() == killed_while)
+    command.send_signal(signal.SIGKILL)
+    command.wait(timeout=30)
+
+    killed = ImportBatch.objects.get()
+    stored = Household.objects.count()
+    if killed.status == ImportBatch.Status.APPLIED:
+        assert stored == households
+    else:
+        # The common case: nothing of the import is in the registry.
+        assert stored == 0
+        assert HouseholdChange.objects.count() == 0
+
+    rerun = start_import(path)
+    assert rerun.wait(timeout=300) == 0
+
+    batches = ImportBatch.objects.order_by("pk")
+    assert Household.objects.count() == households
+    assert HouseholdChange.objects.filter(field="created").count() == households
+    assert ImportStagingRow.objects.count() == 0
+    assert [b.status for b in batches][-1] in ("applied", "duplicate")
+    if killed.status != ImportBatch.Status.APPLIED:
+        assert batches.first().status == "failed"
+        assert batches.first().failure == "interrupted"
+
+
+@pytest.fixture
+def redis_broker():
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS_URL).flushdb()
+    except Exception as error:  # noqa: BLE001 - any failure means no Redis
+        skip_or_fail(f"Redis at {REDIS_URL} is not reachable: {error}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def worker(redis_broker, postgres_only):
+    """Run a Celery worker process on Redis and the test database."""
+    process = subprocess.Popen(  # noqa: S603 - the project's own worker
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "shop",
+            "worker",
+            "--pool=solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
+        cwd=ROOT,
+        env=child_env(CELERY_BROKER_URL=redis_broker, CELERY_TASK_ALWAYS_EAGER="false"),
+    )
+    conf = celery_app.conf
+    saved = (conf.broker_url, conf.task_always_eager)
+    conf.broker_url, conf.task_always_eager = redis_broker, False
+    celery_app.close()
+    yield process
+    conf.broker_url, conf.task_always_eager = saved
+    celery_app.close()
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_an_upload_is_imported_by_a_real_worker(
+    client, tmp_path, villages, worker, settings
+):
+    settings.REGISTRY_UPLOAD_DIR = str(tmp_path / "uploads")
+    staff = get_user_model().objects.create_user(
+        username="office", password="x", is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    path = export_of(tmp_path, 300)
+
+    client.post(
+        reverse("registry-dashboard:import-list"),
+        {
+            "file": SimpleUploadedFile("export.csv", path.read_bytes()),
+            "policy": "apply_valid",
+        },
+    )
+    batch = wait_for(
+        lambda: ImportBatch.objects.filter(status__in=ImportBatch.FINISHED).first(),
+        step=0.1,
+    )
+
+    assert (batch.status, batch.new, batch.stored_path) == ("applied", 300, "")
+    assert Household.objects.count() == 300
+    assert list((tmp_path / "uploads").iterdir()) == []
