@@ -564,7 +564,9 @@ class ImportStagingRow(models.Model):
     keeps what becomes the Household. Nothing here holds an ID number.
     """
 
-    batch = models.ForeignKey(ImportBatch, on_delete=models.CASCADE, related_name="+")
+    # A plain number, not a foreign key: PostgreSQL would run a constraint
+    # trigger for each of a million rows copied in.
+    batch_id = models.PositiveIntegerField()
     row_number = models.PositiveIntegerField()
     registry_number = models.CharField(max_length=32)
     person_number = models.CharField(max_length=40, blank=True)
@@ -587,6 +589,6 @@ class ImportStagingRow(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["batch", "registry_number"]),
-            models.Index(fields=["batch", "person_number"]),
+            models.Index(fields=["batch_id", "registry_number"]),
+            models.Index(fields=["batch_id", "person_number"]),
         ]

@@ -330,7 +330,11 @@ def read_row(
 
     Return (None, []) for a blank row or a repeated header row.
     """
-    row = {column: fields._cell(cells, index) for column, index in columns.items()}
+    width = len(cells)
+    row = {
+        column: cells[index].strip() if index < width else ""
+        for column, index in columns.items()
+    }
     if not any(row.values()) or row[fields.NUMBER] == fields.NUMBER:
         # Blank, or the header again where two exports were pasted together.
         return None, []
@@ -447,27 +451,31 @@ def _row_error(batch: ImportBatch, error: fields.RowError) -> ImportRowError:
     )
 
 
+STAGING_DEFAULTS = {
+    "person_number": "",
+    "relation": "",
+    "has_error": False,
+    "village_id": None,
+    "size": None,
+    "status": None,
+    "attribute": "",
+    "main_cause": "",
+    "first_identified_year": None,
+    "monitoring_kind": "",
+    "is_risk_eliminated": False,
+    "head_name_masked": "",
+    "head_id_hmac": "",
+    "head_id_masked": "",
+    "snapshot_date": None,
+}
+
+
 def _staging_values(batch_id: int, staged: dict) -> tuple:
-    values = {
-        "batch_id": batch_id,
-        "person_number": "",
-        "relation": "",
-        "has_error": False,
-        "village_id": None,
-        "size": None,
-        "status": None,
-        "attribute": "",
-        "main_cause": "",
-        "first_identified_year": None,
-        "monitoring_kind": "",
-        "is_risk_eliminated": False,
-        "head_name_masked": "",
-        "head_id_hmac": "",
-        "head_id_masked": "",
-        "snapshot_date": None,
-    }
-    values.update(staged)
-    return tuple(values[column] for column in STAGING_FIELDS)
+    staged["batch_id"] = batch_id
+    return tuple(
+        staged[column] if column in staged else STAGING_DEFAULTS[column]
+        for column in STAGING_FIELDS
+    )
 
 
 def _write_staging(batch_id: int, rows: list[dict]) -> None:
@@ -493,7 +501,7 @@ def _write_staging(batch_id: int, rows: list[dict]) -> None:
 
 def check_households(batch: ImportBatch, writer: StagingWriter) -> None:
     """Add errors no single row shows, then reject households with errors."""
-    staged = ImportStagingRow.objects.filter(batch=batch)
+    staged = ImportStagingRow.objects.filter(batch_id=batch.pk)
     writer.add_errors(_repeated_people(staged))
     writer.add_errors(_heads(staged))
     writer.add_errors(_contradictions(staged))
@@ -677,7 +685,7 @@ def apply_batch(batch: ImportBatch) -> None:
         .count()
     )
     applied = ImportStagingRow.objects.filter(
-        batch=batch, is_head=True, has_error=False
+        batch_id=batch.pk, is_head=True, has_error=False
     ).count()
     batch.changed = changed
     batch.unchanged = applied - batch.new - changed
@@ -949,7 +957,7 @@ def _read(batch: ImportBatch, path: Path, progress) -> StagingWriter:
 def _check_and_apply(batch: ImportBatch, writer: StagingWriter, progress):
     _save(batch, status=Status.CHECKING)
     check_households(batch, writer)
-    staged = ImportStagingRow.objects.filter(batch=batch)
+    staged = ImportStagingRow.objects.filter(batch_id=batch.pk)
     batch.households = staged.values("registry_number").distinct().count()
     batch.rejected = (
         staged.filter(has_error=True).values("registry_number").distinct().count()
@@ -1004,7 +1012,10 @@ def _close_interrupted(batch: ImportBatch) -> None:
         status__in=[*ImportBatch.FINISHED, Status.QUEUED]
     )
     unfinished = unfinished.exclude(pk=batch.pk)
-    ImportStagingRow.objects.filter(batch__in=unfinished).delete()
+    left = ImportStagingRow.objects.filter(
+        batch_id__in=unfinished.values("pk")
+    )
+    left._raw_delete(left.db)
     closed = unfinished.update(
         status=Status.FAILED,
         failure="interrupted",
@@ -1019,7 +1030,10 @@ def _close_interrupted(batch: ImportBatch) -> None:
 
 
 def _clear_staging(batch: ImportBatch) -> None:
-    ImportStagingRow.objects.filter(batch=batch).delete()
+    # One DELETE: QuerySet.delete() would load a million rows to send
+    # signals nobody listens to.
+    rows = ImportStagingRow.objects.filter(batch_id=batch.pk)
+    rows._raw_delete(rows.db)
 
 
 def _save(batch: ImportBatch, **values) -> None:

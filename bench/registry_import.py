@@ -1,0 +1,167 @@
+"""Time registry imports of a million rows beside a plain COPY of them.
+
+Usage (PostgreSQL; the database's name must contain "bench"):
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/fupin_registry_bench \\
+        .venv/bin/python bench/registry_import.py [--households 300000]
+
+The database is dropped, created, migrated and given the demo's counties,
+townships and villages. bench/registry_export.py writes two exports of
+--households households (about 3.3 people each): a first one, and the same
+with 1% of households changed. Then it prints the wall time and the peak
+resident memory of
+
+- a plain PostgreSQL COPY of the first file into a bare table of text
+  columns (the reference);
+- the first import of the first file (`manage.py import_registry`);
+- the same file again, as users run it (refused as already imported) and
+  forced to read it all again;
+- the changed file.
+
+Each import runs in its own process, so that its peak memory is its own.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from oversell import recreate_database  # noqa: E402
+
+TARGETS = (
+    "targets: first import within 4× COPY, re-import under 30 s, peak RSS under 400 MB"
+)
+
+
+def write_exports(folder: Path, households: int) -> tuple[Path, Path]:
+    first, changed = folder / "export.csv", folder / "export-1pc.csv"
+    for path, extra in ((first, []), (changed, ["--changed-percent", "1"])):
+        if not path.exists():
+            subprocess.run(  # noqa: S603 - our own generator
+                [sys.executable, str(HERE / "registry_export.py"), str(path)]
+                + ["--households", str(households), *extra],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
+    return first, changed
+
+
+def prepare_database(url: str) -> None:
+    recreate_database(url)
+    env = {**os.environ, "DATABASE_URL": url}
+    subprocess.run(  # noqa: S603 - manage.py of this project
+        [sys.executable, "manage.py", "migrate", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    code = (
+        "import django; django.setup(); "
+        "from catalog.demo import _load_divisions, _read_json; "
+        "_load_divisions(_read_json('divisions.json'))"
+    )
+    subprocess.run(  # noqa: S603 - this project's own code
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "shop.settings"},
+        check=True,
+    )
+
+
+def copy_reference(url: str, path: Path) -> float:
+    """Return the seconds of COPY of path into a bare table of text columns."""
+    import psycopg
+
+    with open(path, encoding="utf-8-sig") as f:
+        header = f.readline().rstrip("\r\n").split(",")
+    columns = ", ".join(f"c{i} text" for i in range(len(header)))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_copy")
+        conn.execute(f"CREATE TABLE bench_copy ({columns})")
+        started = time.perf_counter()
+        with (
+            conn.cursor() as cursor,
+            cursor.copy(
+                "COPY bench_copy FROM STDIN WITH (FORMAT csv, HEADER true)"
+            ) as copy,
+            open(path, "rb") as data,
+        ):
+            while chunk := data.read(1024 * 1024):
+                copy.write(chunk)
+        seconds = time.perf_counter() - started
+        rows = conn.execute("SELECT count(*) FROM bench_copy").fetchone()[0]
+        conn.execute("DROP TABLE bench_copy")
+    print(f"{'plain COPY':>28}: {seconds:7.1f} s  ({rows:,} rows into a bare table)")
+    return seconds
+
+
+# Runs a management command and reports the process's own peak memory.
+MEASURED = (
+    "import resource, sys, django; django.setup(); "
+    "from django.core.management import call_command; "
+    "code = 0\n"
+    "try: call_command('import_registry', *sys.argv[1:])\n"
+    "except SystemExit as stop: code = stop.code or 0\n"
+    "except Exception as error: print(error); code = 1\n"
+    "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
+    "sys.exit(code)"
+)
+
+
+def run_import(url: str, path: Path, label: str, *extra: str) -> float:
+    """Run one import in a process of its own; print its time and memory."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "shop.settings"}
+    started = time.perf_counter()
+    done = subprocess.run(  # noqa: S603 - this project's own command
+        [sys.executable, "-c", MEASURED, str(path), "-v", "0", *extra],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    seconds = time.perf_counter() - started
+    lines = done.stdout.strip().splitlines()
+    peak = int(lines.pop().split()[1]) / 1024 if lines else 0
+    summary = lines[-1] if lines else done.stderr[-500:]
+    print(f"{label:>28}: {seconds:7.1f} s  peak RSS {peak:5.0f} MB  {summary}")
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=300_000)
+    parser.add_argument(
+        "--folder",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "fupin-registry-bench",
+        help="Where the generated exports are kept between runs.",
+    )
+    args = parser.parse_args()
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
+    args.folder.mkdir(parents=True, exist_ok=True)
+
+    first, changed = write_exports(args.folder, args.households)
+    prepare_database(url)
+    with open(first, "rb") as export:
+        rows = sum(1 for _ in export) - 1
+    print(f"{args.households:,} households, {rows:,} person rows; PostgreSQL")
+    reference = copy_reference(url, first)
+    first_import = run_import(url, first, "first import")
+    run_import(url, first, "same file again")
+    run_import(url, first, "same file, read again", "--force")
+    run_import(url, changed, "1% of households changed")
+    print(f"{'first import / COPY':>28}: {first_import / reference:7.1f}×")
+    print(TARGETS)
+
+
+if __name__ == "__main__":
+    main()
