@@ -12,10 +12,14 @@ from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import openpyxl
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from oscar.core.loading import get_model
 
+from catalog.demo import _load_divisions, _read_json
+from catalog.models import Village
 from fulfillment.models import AttributionEntry
 from tests import factories
 from tests.conftest import skip_or_fail
@@ -235,5 +239,61 @@ def test_graphiql_opens_on_an_example_that_runs_offline(phone):
 
     assert "products(first: 5)" in page.inner_text(".graphiql-query-editor")
     assert '"amount": "128.00"' in result.inner_text()
+    assert traffic.outside == []
+    assert traffic.script_errors == []
+
+
+REGISTRY_FILES = Path(__file__).parents[1] / "catalog" / "registry_files"
+
+
+def test_staff_upload_an_export_follow_it_and_fetch_its_errors(
+    phone, client, settings, tmp_path
+):
+    page, traffic = phone
+    settings.REGISTRY_UPLOAD_DIR = str(tmp_path / "uploads")
+    _load_divisions(_read_json("divisions.json"))
+    gone = factories.HouseholdFactory(
+        registry_number="52263610020290099",
+        village=Village.objects.get(code="522636100202"),
+    )
+    link = factories.BenefitLinkFactory(household=gone)
+    staff = get_user_model().objects.create_user(
+        username="office", password="x", is_staff=True, is_superuser=True
+    )
+    client.force_login(staff)
+    host = urlsplit(f"http://{traffic.host}").hostname
+    page.context.add_cookies(
+        [
+            {
+                "name": "sessionid",
+                "value": client.cookies["sessionid"].value,
+                "domain": host,
+                "path": "/",
+            }
+        ]
+    )
+
+    page.goto(reverse("registry-dashboard:import-list"))
+    page.set_input_files("#id_file", str(REGISTRY_FILES / "excel_dates.xlsx"))
+    page.click("#registry-upload-form button[type=submit]")
+    page.wait_for_selector("#import-progress")
+    status = page.inner_text("#import-status")
+    errors = page.inner_text("#row-errors")
+    with page.expect_download() as download:
+        page.click("#download-errors")
+    saved = tmp_path / "errors.xlsx"
+    download.value.save_as(saved)
+    page.goto(reverse("registry-dashboard:flagged-links"))
+    flags = page.inner_text("#flagged-links")
+
+    assert status == "已写入"
+    assert "2020/2/30" in errors and "去年" in errors
+    rows = list(openpyxl.load_workbook(saved).active.iter_rows(values_only=True))
+    assert [row[:3] for row in rows[1:]] == [
+        (8, "首次识别时间", "2020/2/30"),
+        (10, "首次识别时间", "去年"),
+    ]
+    assert gone.registry_number in flags and link.producer.name in flags
+    assert "最新导出数据中已无此户" in flags
     assert traffic.outside == []
     assert traffic.script_errors == []
