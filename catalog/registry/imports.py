@@ -1012,9 +1012,7 @@ def _close_interrupted(batch: ImportBatch) -> None:
         status__in=[*ImportBatch.FINISHED, Status.QUEUED]
     )
     unfinished = unfinished.exclude(pk=batch.pk)
-    left = ImportStagingRow.objects.filter(
-        batch_id__in=unfinished.values("pk")
-    )
+    left = ImportStagingRow.objects.filter(batch_id__in=unfinished.values("pk"))
     left._raw_delete(left.db)
     closed = unfinished.update(
         status=Status.FAILED,

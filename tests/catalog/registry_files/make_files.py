@@ -16,50 +16,20 @@ import csv
 import datetime
 import io
 import re
+import sys
 import zipfile
 from pathlib import Path
 
 import openpyxl
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[2]))
 DATA_DATE = "2024/6/30"
 FIXED_TIME = datetime.datetime(2024, 7, 1, 9, 0, 0)
 MODIFIED_RE = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
-HEADER = (
-    "序号",
-    "数据日期",
-    "县(市、区、旗)",
-    "乡(镇)",
-    "行政村",
-    "自然村",
-    "户编号",
-    "人编号",
-    "姓名",
-    "证件号码",
-    "人数",
-    "与户主关系",
-    "民族",
-    "文化程度",
-    "在校生状况",
-    "健康状况",
-    "劳动技能",
-    "务工时间（月）",
-    "是否参加大病保险",
-    "致贫原因1",
-    "危房户",
-    "是否解决安全饮用水",
-    "人均纯收入",
-    "户联系电话",
-    "人联系电话",
-    "首次识别时间",
-    "人员识别时间",
-    "户类型",
-    "易返贫致贫户(监测对象)类型",
-    "风险是否消除",
-    "风险识别时间",
-    "风险消除时间",
-)
+from catalog.registry.layout import EXPORT_COLUMNS as HEADER  # noqa: E402
+
 NOTES = (
     "填表说明",
     "1. 本表由县级乡村振兴部门从全国防返贫监测信息系统导出。",
