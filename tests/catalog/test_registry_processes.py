@@ -168,12 +168,20 @@ def worker(redis_broker, postgres_only):
     conf = celery_app.conf
     saved = (conf.broker_url, conf.task_always_eager)
     conf.broker_url, conf.task_always_eager = redis_broker, False
-    celery_app.close()
+    _forget_connections()
     yield process
     conf.broker_url, conf.task_always_eager = saved
-    celery_app.close()
+    _forget_connections()
     process.terminate()
     process.wait(timeout=30)
+
+
+def _forget_connections() -> None:
+    # The app keeps the connection pools of the broker it was configured
+    # with; new ones follow broker_url. (app.close() would also unregister
+    # the app, and tasks would then go to Celery's default broker.)
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
 
 
 def test_an_upload_is_imported_by_a_real_worker(
