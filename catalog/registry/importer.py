@@ -20,14 +20,13 @@ import logging
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
-from catalog.models import County, Household, Township, Village
+from catalog.models import Household
 from catalog.registry.identity import (
     InvalidIdNumber,
     id_number_hmac,
@@ -250,30 +249,6 @@ def normalise_header(name: str) -> str:
     return name.strip().lstrip("\ufeff").translate(WIDE_PARENS)
 
 
-def read_header(reader: Iterator[list[str]]) -> dict[str, int]:
-    """Return the position of each column read, by its name.
-
-    Raise RegistryFileError for an empty file and MissingColumns when
-    required columns are absent.
-    """
-    header = next(reader, None)
-    if not header:
-        raise RegistryFileError(_("The file is empty."))
-    positions = {normalise_header(name): i for i, name in enumerate(header)}
-    missing = [c for c in REQUIRED_COLUMNS if normalise_header(c) not in positions]
-    if missing:
-        raise MissingColumns(missing)
-    return {
-        column: positions[normalise_header(column)]
-        for column in READ_COLUMNS
-        if normalise_header(column) in positions
-    }
-
-
-def _cell(cells: list[str], index: int) -> str:
-    return cells[index].strip() if index < len(cells) else ""
-
-
 def _row_error(row_number: int, row: dict[str, str], column: str, reason: str):
     value = row.get(column, "")
     if column == ID_NUMBER:
@@ -374,35 +349,3 @@ def parse_date(value: str) -> datetime.date:
     except ValueError:
         raise ValueError(_("Not a possible date.")) from None
     raise ValueError(_("Not a date Excel writes, such as 2020/1/5."))
-
-
-def _only(
-    found: list[County | Township | Village],
-    column: str,
-    name: str,
-    parent: County | Township | None,
-):
-    if len(found) == 1:
-        return found[0]
-    if found:
-        codes = ", ".join(item.code for item in found)
-        raise FieldError(
-            column,
-            _("“%(name)s” is ambiguous: %(codes)s.") % {"name": name, "codes": codes},
-        )
-    if parent is None:
-        raise FieldError(column, _("No county named “%(name)s”.") % {"name": name})
-    raise FieldError(column, _not_found(name, parent))
-
-
-def _not_found(name: str, parent: County | Township) -> str:
-    if isinstance(parent, County):
-        children, where = parent.townships, parent.name
-    else:
-        children, where = parent.villages, parent.county.name + parent.name
-    candidates = "、".join(children.values_list("name", flat=True)) or "-"
-    return _("No “%(name)s” in %(where)s; candidates: %(candidates)s.") % {
-        "name": name,
-        "where": where,
-        "candidates": candidates,
-    }

@@ -274,8 +274,7 @@ class VillageIndex:
 
     def find(self, county: str, township: str, village: str) -> Village:
         """Return the only such village; raise FieldError naming candidates."""
-        counties = self._county(county)
-        one = fields._only(counties, fields.COUNTY, county, None)
+        one = self._only_county(county)
         by_name = self._villages_of(one)
         townships = {t for t, _v in by_name}
         if township not in townships:
@@ -295,10 +294,20 @@ class VillageIndex:
         self.county_codes.add(one.code)
         return found[0]
 
-    def _county(self, name: str) -> list[County]:
+    def _only_county(self, name: str) -> County:
         if name not in self._counties:
             self._counties[name] = list(County.objects.filter(name=name))
-        return self._counties[name]
+        found = self._counties[name]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            codes = ", ".join(county.code for county in found)
+            reason = _("“%(name)s” is ambiguous: %(codes)s.")
+            raise fields.FieldError(
+                fields.COUNTY, reason % {"name": name, "codes": codes}
+            )
+        reason = _("No county named “%(name)s”.") % {"name": name}
+        raise fields.FieldError(fields.COUNTY, reason)
 
     def _villages_of(self, county: County) -> dict:
         if county.code not in self._villages:
