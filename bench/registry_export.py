@@ -52,6 +52,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 DIVISIONS = ROOT / "catalog" / "data" / "demo" / "divisions.json"
 
+from catalog.data.demo.generate_registry import pick, schooling  # noqa: E402
+from catalog.registry.codes import id_check_char  # noqa: E402
 from catalog.registry.layout import EXPORT_COLUMNS as HEADER  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐韩冯邓曹彭曾田"
@@ -97,12 +99,6 @@ BIRTH_BASE = datetime.date(1900, 1, 1).toordinal()
 BIRTH_DAYS = 50000
 
 
-def pick(rng: random.Random, weighted: tuple) -> str:
-    """Return one value of (value, weight) pairs."""
-    values, weights = zip(*weighted, strict=True)
-    return rng.choices(values, weights=weights)[0]
-
-
 def export_date(day: datetime.date | None) -> str:
     """Return day as the export writes it (2015/12/15), or ''."""
     return f"{day.year}/{day.month}/{day.day}" if day else ""
@@ -111,13 +107,6 @@ def export_date(day: datetime.date | None) -> str:
 def masked_phone(rng: random.Random) -> str:
     """Return a mobile number masked as the export shows it."""
     return f"1{rng.randint(30, 99)}****{rng.randint(0, 9999):04d}"
-
-
-def id_check_char(first17: str) -> str:
-    """Return the GB 11643 check character of 17 digits."""
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
-    return "10X98765432"[total % 11]
 
 
 class IdNumbers:
@@ -192,21 +181,6 @@ def relative(rng: random.Random, head_age: int, plan: list) -> tuple:
         return ("之父" if male else "之母", male, head_age + rng.randint(21, 30))
     child_age = max(1, head_age - rng.randint(20, 36))
     return ("之子" if male else "之女", male, child_age)
-
-
-def schooling(age: int) -> tuple[str, str]:
-    """Return 文化程度 and 在校生状况 plausible for age."""
-    if age < 6:
-        return "学龄前儿童", "学前教育"
-    if age < 12:
-        return "小学", "小学"
-    if age < 15:
-        return "初中", "初中"
-    if age < 18:
-        return "高中", "高中"
-    if age > 65:
-        return "文盲或半文盲", "非在校生"
-    return ("初中" if age < 50 else "小学"), "非在校生"
 
 
 def labour(rng: random.Random, age: int) -> tuple[str, str, str]:
