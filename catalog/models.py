@@ -212,7 +212,10 @@ class Household(models.Model):
 
     ELIGIBLE_STATUSES = (Status.NOT_OUT, Status.OUT_SUPPORTED, Status.RELAPSED)
 
-    registry_number = models.CharField(_("registry number"), max_length=32, unique=True)
+    # Unique and indexed through Meta, not unique=True/db_index=True: those
+    # also build a pattern-matching index on PostgreSQL that no query uses
+    # and every registry import of 300,000 households pays for.
+    registry_number = models.CharField(_("registry number"), max_length=32)
     village = models.ForeignKey(
         Village,
         on_delete=models.PROTECT,
@@ -243,12 +246,24 @@ class Household(models.Model):
     head_name_masked = models.CharField(_("head of household"), max_length=32)
     # Only a keyed HMAC and a masked form of the head's ID number are kept:
     # enough to match the same person in a later export, never to show it.
-    head_id_hmac = models.CharField(max_length=64, db_index=True, editable=False)
+    head_id_hmac = models.CharField(max_length=64, editable=False)
     head_id_masked = models.CharField(_("head's ID (masked)"), max_length=18)
     snapshot_date = models.DateField(_("registry data date"), null=True, blank=True)
     # A household missing from a newer export of its county is kept, marked
     # not seen, and no longer counts; it counts again when it comes back.
     is_seen = models.BooleanField(_("in the latest registry export"), default=True)
+    # Where the household's history starts; its changes since are
+    # HouseholdChange rows. Not a change row itself: a first import adds
+    # 300,000 households at once.
+    added_by = models.ForeignKey(
+        "ImportBatch",
+        verbose_name=_("added by import"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="households_added",
+    )
 
     class Meta:
         ordering = ["registry_number"]
@@ -257,8 +272,12 @@ class Household(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(size__gte=1), name="household_size_gte_1"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["registry_number"], name="household_registry_number_unique"
+            ),
         ]
+        indexes = [models.Index(fields=["head_id_hmac"], name="household_head_hmac")]
 
     def __str__(self) -> str:
         return self.registry_number
@@ -521,7 +540,6 @@ class HouseholdChange(models.Model):
     """One change an import made to a household, old and new value."""
 
     class Field(models.TextChoices):
-        CREATED = "created", _("added to the registry")
         STATUS = "status", _("status")
         VILLAGE = "village", _("village")
         SIZE = "size", _("members")
@@ -557,11 +575,14 @@ class HouseholdChange(models.Model):
 
 
 class ImportStagingRow(models.Model):
-    """A row of an import being read, until the import is applied.
+    """A household of an import being read, until the import is applied.
 
-    Every row keeps its household's fields as read (household_values), so
-    that members contradicting their head can be found; only the head's row
-    keeps what becomes the Household. Nothing here holds an ID number.
+    A household whose members' rows follow one another in the file (as
+    exports list them) is checked while reading and staged as one row: its
+    head's, holding what becomes the Household. A household whose members
+    are scattered is staged one row per person (is_person_row), each with
+    the household's fields as read (household_values), and checked here.
+    Nothing here holds an ID number.
     """
 
     # A plain number, not a foreign key: PostgreSQL would run a constraint
@@ -586,9 +607,26 @@ class ImportStagingRow(models.Model):
     head_id_hmac = models.CharField(max_length=64, blank=True)
     head_id_masked = models.CharField(max_length=18, blank=True)
     snapshot_date = models.DateField(null=True)
+    # True for rows of households whose members are scattered through the
+    # file, read a second time one row per person (see imports).
+    is_person_row = models.BooleanField(default=False)
 
     class Meta:
         indexes = [
             models.Index(fields=["batch_id", "registry_number"]),
             models.Index(fields=["batch_id", "person_number"]),
         ]
+
+
+class ImportStagingPerson(models.Model):
+    """A person's row of an import being read: enough to find repeats.
+
+    Every row of the file has one, so that a person number used twice is
+    found wherever the two rows are; no index, because a million of them
+    are written and then read once, whole.
+    """
+
+    batch_id = models.PositiveIntegerField()
+    row_number = models.PositiveIntegerField()
+    registry_number = models.CharField(max_length=32)
+    person_number = models.CharField(max_length=40)

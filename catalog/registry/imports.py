@@ -26,12 +26,16 @@ import csv
 import hashlib
 import io
 import logging
+import queue
+import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 
 import openpyxl
+import psycopg
 from django.db import connection, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -45,6 +49,7 @@ from catalog.models import (
     HouseholdChange,
     ImportBatch,
     ImportRowError,
+    ImportStagingPerson,
     ImportStagingRow,
     Village,
 )
@@ -54,6 +59,7 @@ from catalog.registry.identity import (
     id_number_hmac,
     mask_id_number,
     normalise_id_number,
+    quick_id_number,
 )
 
 logger = logging.getLogger(__name__)
@@ -333,7 +339,7 @@ def _unknown(name: str, where: str, candidates: list[str]) -> str:
 
 
 def read_row(
-    number: int, cells: list[str], columns: dict[str, int], villages: VillageIndex
+    number: int, cells: list[str], columns: dict[str, int], heads: "HeadReader"
 ) -> tuple[dict | None, list[fields.RowError]]:
     """Return the staging fields of one person's row, and its errors.
 
@@ -361,7 +367,7 @@ def read_row(
         "household_values": SEPARATOR.join(row.get(c, "") for c in HOUSEHOLD_COLUMNS),
     }
     if is_head and person is not None:
-        staged.update(_head_fields(number, row, person, villages, errors))
+        staged.update(heads.read(number, row, person, errors))
     return staged, errors
 
 
@@ -373,36 +379,72 @@ def _person_id(number: int, row: dict, errors: list) -> str | None:
         return None
 
 
-def _head_fields(number, row, person: str, villages: VillageIndex, errors) -> dict:
-    found = {
-        "head_id_hmac": id_number_hmac(person),
-        "head_id_masked": mask_id_number(person),
-    }
-    readers = {
-        fields.NAME: fields._read_name,
-        fields.VILLAGE: lambda r: _village(r, villages),
-        fields.SIZE: fields._read_size,
-        fields.HOUSEHOLD_TYPE: fields._read_type,
-        fields.FIRST_IDENTIFIED: fields._read_first_identified,
-        fields.DATA_DATE: fields._read_data_date,
-        fields.CAUSE: fields._read_cause,
-        fields.MONITORING: fields._read_monitoring,
-    }
-    for column, reader in readers.items():
+class HeadReader:
+    """Read a head's row into the Household's fields, remembering answers.
+
+    Households share villages, household types and dates: a value is read
+    once and its answer (fields or error) kept, in a bounded memo, rather
+    than read again for each of 300,000 heads.
+    """
+
+    MEMO_LIMIT = 50_000
+
+    def __init__(self, villages: VillageIndex) -> None:
+        self.villages = villages
+        self.memo: dict[tuple, dict | ValueError] = {}
+        # (column an error is reported in, reader, columns its answer rests
+        # on; None for values of one household, not worth remembering)
+        self.readers = (
+            (fields.NAME, fields._read_name, None),
+            (fields.VILLAGE, self._village, (fields.COUNTY, fields.TOWNSHIP)),
+            (fields.SIZE, fields._read_size, None),
+            (fields.HOUSEHOLD_TYPE, fields._read_type, ()),
+            (fields.FIRST_IDENTIFIED, fields._read_first_identified, ()),
+            (fields.DATA_DATE, fields._read_data_date, ()),
+            (fields.CAUSE, fields._read_cause, ()),
+            (fields.MONITORING, fields._read_monitoring, (fields.RISK_ELIMINATED,)),
+        )
+
+    def read(self, number: int, row: dict, person: str, errors: list) -> dict:
+        """Return the fields of the head's row; add its errors to errors."""
+        found = {
+            "head_id_hmac": id_number_hmac(person),
+            "head_id_masked": mask_id_number(person),
+        }
+        for column, reader, also in self.readers:
+            answer = self._answer(row, column, reader, also)
+            if isinstance(answer, fields.FieldError):
+                errors.append(_error(number, row, answer.column, str(answer)))
+            elif isinstance(answer, ValueError):
+                errors.append(_error(number, row, column, str(answer)))
+            else:
+                found.update(answer)
+        return found
+
+    def _answer(self, row: dict, column: str, reader, also) -> dict | ValueError:
+        if also is None:
+            return self._call(reader, row)
+        key = (column, row.get(column, ""), *(row.get(c, "") for c in also))
+        answer = self.memo.get(key)
+        if answer is None:
+            answer = self._call(reader, row)
+            if len(self.memo) >= self.MEMO_LIMIT:
+                self.memo.clear()
+            self.memo[key] = answer
+        return answer
+
+    @staticmethod
+    def _call(reader, row: dict) -> dict | ValueError:
         try:
-            found.update(reader(row))
-        except fields.FieldError as error:
-            errors.append(_error(number, row, error.column, str(error)))
+            return reader(row)
         except ValueError as error:
-            errors.append(_error(number, row, column, str(error)))
-    return found
+            return error
 
-
-def _village(row: dict, villages: VillageIndex) -> dict:
-    village = villages.find(
-        row[fields.COUNTY], row[fields.TOWNSHIP], row[fields.VILLAGE]
-    )
-    return {"village_id": village.pk}
+    def _village(self, row: dict) -> dict:
+        village = self.villages.find(
+            row[fields.COUNTY], row[fields.TOWNSHIP], row[fields.VILLAGE]
+        )
+        return {"village_id": village.pk}
 
 
 def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
@@ -410,6 +452,385 @@ def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
     if column == fields.ID_NUMBER:
         value = fields.mask_raw_id(value)
     return fields.RowError(number, column, value[:255], reason)
+
+
+# -- households whose rows follow one another ---------------------------------
+
+# A household of more member rows than this is not a household: its rows are
+# not kept in memory, and the household is rejected.
+MAX_MEMBER_ROWS = 100
+COPY_SPECIALS = ("\\", "\t", "\n", "\r")
+COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_text(value: str) -> str:
+    # COPY's text format: only these four characters need escaping, and
+    # they are rare enough that looking for them first is the fast way.
+    if any(special in value for special in COPY_SPECIALS):
+        return value.translate(COPY_ESCAPES)
+    return value
+
+
+@dataclass(slots=True)
+class _Member:
+    number: int
+    relation: str
+    is_head: bool
+    household: tuple
+    errors: list | None
+
+
+class Positions:
+    """Where the columns read sit in a row of cells, for the fast path."""
+
+    def __init__(self, columns: dict[str, int]) -> None:
+        self.columns = columns
+        self.width = max(columns.values()) + 1
+        self.number = columns[fields.NUMBER]
+        self.relation = columns[fields.RELATION]
+        self.id_number = columns[fields.ID_NUMBER]
+        self.person = columns[PERSON_NUMBER]
+        # Optional household columns a file lacks are blank for everyone,
+        # so they never contradict: only the present ones are compared.
+        self.household_columns = [c for c in HOUSEHOLD_COLUMNS if c in columns]
+        self.household = itemgetter(*(columns[c] for c in self.household_columns))
+        if len(self.household_columns) == 1:
+            single = self.household
+            self.household = lambda cells: (single(cells),)
+
+    def row(self, cells: list[str]) -> dict[str, str]:
+        return {column: cells[index].strip() for column, index in self.columns.items()}
+
+
+class GroupReader:
+    """Check households whose member rows follow one another as they come.
+
+    Each household becomes one staging row (its head's) and its errors;
+    every person row also becomes a staging person, so that a person number
+    used twice anywhere is found. A household whose rows come back later in
+    the file is staged more than once; the import reads those again, one
+    row per person (see _reread_scattered).
+    """
+
+    def __init__(self, batch: ImportBatch, at: Positions, heads: HeadReader) -> None:
+        self.batch = batch
+        self.at = at
+        self.heads = heads
+        self.stager = GroupStager(batch)
+        self.registry_number = None
+        self.members: list[_Member] = []
+        self.head_number: int | None = None
+        self.head_cells: list[str] | None = None
+        self.too_many = False
+
+    def add(self, number: int, cells: list[str]) -> bool:
+        """Take one row of cells; return False for a blank or header row."""
+        at = self.at
+        if len(cells) < at.width:
+            cells = cells + [""] * (at.width - len(cells))
+        registry_number = cells[at.number].strip()
+        if not registry_number or registry_number == fields.NUMBER:
+            row = at.row(cells)
+            if not any(row.values()) or registry_number == fields.NUMBER:
+                # Blank, or the header again where two exports were pasted
+                # together.
+                return False
+        if registry_number != self.registry_number:
+            self.finish()
+            self.registry_number = registry_number[:32]
+        self._member(number, cells)
+        return True
+
+    def _member(self, number: int, cells: list[str]) -> None:
+        at = self.at
+        relation = cells[at.relation].strip()
+        is_head = relation == fields.HEAD
+        errors = None
+        raw_id = cells[at.id_number]
+        if quick_id_number(raw_id) is None:
+            try:
+                normalise_id_number(raw_id)
+            except InvalidIdNumber as error:
+                errors = [_error(number, at.row(cells), fields.ID_NUMBER, str(error))]
+        if not self.registry_number:
+            reason = _("No registry number.")
+            errors = [_error(number, at.row(cells), fields.NUMBER, reason)] + (
+                errors or []
+            )
+        self.stager.person(number, self.registry_number, cells[at.person].strip())
+        if len(self.members) >= MAX_MEMBER_ROWS:
+            self.too_many = True
+            return
+        self.members.append(
+            _Member(number, relation[:16], is_head, at.household(cells), errors)
+        )
+        if is_head and self.head_number is None:
+            # Only the first head's fields are read: a second one rejects
+            # the household anyway.
+            self.head_number = number
+            self.head_cells = cells if errors is None else None
+
+    def finish(self) -> None:
+        """Check the household read so far and stage it."""
+        if not self.members:
+            return
+        errors: list[fields.RowError] = []
+        staged = self._staged(errors)
+        if self.registry_number:
+            self._heads(errors)
+            self._contradictions(errors)
+        if self.too_many:
+            errors.append(self._too_many())
+        staged["has_error"] = bool(errors)
+        self.stager.household(staged, errors)
+        self.members = []
+        self.head_number = self.head_cells = None
+        self.too_many = False
+
+    def _staged(self, errors: list) -> dict:
+        # The head's row stands for the household; the first row when it
+        # has no head (the household is rejected then).
+        heads = [member for member in self.members if member.is_head]
+        first = heads[0] if heads else self.members[0]
+        staged = {
+            "row_number": first.number,
+            "registry_number": self.registry_number,
+            "relation": first.relation,
+            "is_head": bool(heads),
+        }
+        for member in self.members:
+            errors += member.errors or ()
+            if member.number == self.head_number and self.head_cells is not None:
+                row = self.at.row(self.head_cells)
+                raw = row[fields.ID_NUMBER]
+                person = quick_id_number(raw) or normalise_id_number(raw)
+                staged.update(self.heads.read(first.number, row, person, errors))
+        return staged
+
+    def _heads(self, errors: list) -> None:
+        heads = [member for member in self.members if member.is_head]
+        if len(heads) == 1:
+            return
+        if not heads:
+            first = self.members[0]
+            reason = _("No member of this household is its head (户主).")
+            errors.append(
+                fields.RowError(first.number, fields.RELATION, first.relation, reason)
+            )
+            return
+        reason = _("The household has more than one head (户主).")
+        errors += [
+            fields.RowError(head.number, fields.RELATION, fields.HEAD, reason)
+            for head in heads[1:]
+        ]
+
+    def _contradictions(self, errors: list) -> None:
+        head = next((member for member in self.members if member.is_head), None)
+        if head is None:
+            return
+        columns = self.at.household_columns
+        expected = None
+        for member in self.members:
+            if member.is_head or member.household == head.household:
+                continue
+            expected = expected or [value.strip() for value in head.household]
+            for column, value, theirs in zip(
+                columns, member.household, expected, strict=True
+            ):
+                if value.strip() != theirs:
+                    errors.append(
+                        _contradiction(
+                            member.number, column, value, theirs, head.number
+                        )
+                    )
+
+    def _too_many(self) -> fields.RowError:
+        first = self.members[0]
+        reason = _("This household has more than %(n)d member rows.") % {
+            "n": MAX_MEMBER_ROWS
+        }
+        return fields.RowError(
+            first.number, fields.NUMBER, self.registry_number, reason
+        )
+
+
+def _contradiction(number, column, value, expected, head_row) -> fields.RowError:
+    reason = _(
+        "The head's row (row %(row)d) says “%(expected)s”; a household "
+        "has one value for this column."
+    ) % {"row": head_row, "expected": expected}
+    return fields.RowError(number, column, value.strip()[:255], reason)
+
+
+class GroupStager:
+    """Write the staged households, people and row errors of a batch.
+
+    On PostgreSQL the staging rows go by COPY from a thread of their own,
+    on a connection of their own: the server stores one chunk while this
+    thread reads the next, on the other core. Not when the caller holds a
+    transaction: what the import stages then belongs to it.
+    """
+
+    def __init__(self, batch: ImportBatch) -> None:
+        self.batch = batch
+        self.households: list[dict] = []
+        self.people: list[str] = []
+        self.errors: list[ImportRowError] = []
+        self.prefix = f"{batch.pk}\t"
+        self.postgres = connection.vendor == "postgresql"
+        threaded = self.postgres and not connection.in_atomic_block
+        self.stream = CopyStream() if threaded else None
+
+    def person(self, number: int, registry_number: str, person_number: str) -> None:
+        self.people.append(
+            f"{self.prefix}{number}\t{_copy_text(registry_number)}\t"
+            f"{_copy_text(person_number[:40])}\n"
+        )
+
+    def household(self, staged: dict, errors: list[fields.RowError]) -> None:
+        self.households.append(staged)
+        self.errors.extend(_row_error(self.batch, error) for error in errors)
+        if len(self.people) >= STAGING_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.postgres:
+            self._send()
+        else:
+            _write_people(self.batch.pk, self.people)
+            _write_staging(self.batch.pk, self.households)
+        self.people, self.households = [], []
+        if self.errors:
+            ImportRowError.objects.bulk_create(self.errors)
+            self.errors = []
+
+    def _send(self) -> None:
+        send = self.stream.put if self.stream is not None else _copy_here
+        if self.people:
+            send(ImportStagingPerson, PEOPLE_FIELDS, "".join(self.people))
+        if self.households:
+            text = "".join(self.prefix + _household_line(h) for h in self.households)
+            send(ImportStagingRow, HOUSEHOLD_LINE_FIELDS, text)
+
+    def close(self) -> None:
+        """Wait for every row sent to be stored; raise what went wrong."""
+        if self.stream is not None:
+            self.stream.close()
+
+
+class CopyStream:
+    """Run COPY statements one after another on a connection and thread."""
+
+    def __init__(self) -> None:
+        self.params = connection.get_connection_params()
+        # Two chunks in flight at most: memory stays flat when the server
+        # is the slower one.
+        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        self.failure: BaseException | None = None
+        self.thread = threading.Thread(
+            target=self._run, name="staging-copy", daemon=True
+        )
+        self.thread.start()
+
+    def put(self, model, columns: list[str], text: str) -> None:
+        if self.failure is not None:
+            self.close()
+        self.queue.put((model, columns, text))
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def _run(self) -> None:
+        try:
+            with psycopg.connect(**self.params, autocommit=True) as conn:
+                while (item := self.queue.get()) is not None:
+                    model, columns, text = item
+                    with conn.cursor() as cursor:
+                        _copy(cursor, model, columns, text)
+        except BaseException as error:  # noqa: BLE001 - raised in the reader
+            self.failure = error
+            # Keep taking chunks so that the reader never blocks on a full
+            # queue; it raises the failure at its next put or at close.
+            while self.queue.get() is not None:
+                pass
+
+
+def _copy_here(model, columns: list[str], text: str) -> None:
+    with connection.cursor() as cursor:
+        _copy(cursor.cursor, model, columns, text)
+
+
+PEOPLE_FIELDS = ["batch_id", "row_number", "registry_number", "person_number"]
+
+
+def _write_people(batch_id: int, lines: list[str]) -> None:
+    ImportStagingPerson.objects.bulk_create(
+        ImportStagingPerson(
+            batch_id=batch_id,
+            row_number=int(values[1]),
+            registry_number=values[2],
+            person_number=values[3],
+        )
+        for values in (line.rstrip("\n").split("\t") for line in lines)
+    )
+
+
+HOUSEHOLD_LINE_FIELDS = [
+    "batch_id",
+    "row_number",
+    "registry_number",
+    "relation",
+    "is_head",
+    "has_error",
+    "village_id",
+    "size",
+    "status",
+    "attribute",
+    "main_cause",
+    "first_identified_year",
+    "monitoring_kind",
+    "is_risk_eliminated",
+    "head_name_masked",
+    "head_id_hmac",
+    "head_id_masked",
+    "snapshot_date",
+    "person_number",
+    "household_values",
+    "is_person_row",
+]
+NULL = "\\N"
+
+
+def _household_line(staged: dict) -> str:
+    # One f-string per household: a generic per-value formatter costs a
+    # million function calls more at 300,000 households.
+    get = staged.get
+    return (
+        f"{staged['row_number']}\t{_copy_text(staged['registry_number'])}\t"
+        f"{_copy_text(staged['relation'])}\t{'t' if staged['is_head'] else 'f'}\t"
+        f"{'t' if staged['has_error'] else 'f'}\t{_null(get('village_id'))}\t"
+        f"{_null(get('size'))}\t{_null(get('status'))}\t{get('attribute', '')}\t"
+        f"{get('main_cause', '')}\t{_null(get('first_identified_year'))}\t"
+        f"{get('monitoring_kind', '')}\t{'t' if get('is_risk_eliminated') else 'f'}\t"
+        f"{_copy_text(get('head_name_masked', ''))}\t{get('head_id_hmac', '')}\t"
+        f"{get('head_id_masked', '')}\t{_null(get('snapshot_date'))}\t\t\tf\n"
+    )
+
+
+def _null(value) -> str:
+    return NULL if value is None else str(value)
+
+
+def _copy(cursor, model, columns: list[str], text: str) -> None:
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    names = ", ".join(quote(column) for column in columns)
+    with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+        copy.write(text)
 
 
 # -- staging ----------------------------------------------------------------
@@ -463,6 +884,7 @@ def _row_error(batch: ImportBatch, error: fields.RowError) -> ImportRowError:
 STAGING_DEFAULTS = {
     "person_number": "",
     "relation": "",
+    "household_values": "",
     "has_error": False,
     "village_id": None,
     "size": None,
@@ -476,6 +898,7 @@ STAGING_DEFAULTS = {
     "head_id_hmac": "",
     "head_id_masked": "",
     "snapshot_date": None,
+    "is_person_row": False,
 }
 
 
@@ -508,40 +931,47 @@ def _write_staging(batch_id: int, rows: list[dict]) -> None:
 # -- checks across rows -----------------------------------------------------
 
 
-def check_households(batch: ImportBatch, writer: StagingWriter) -> None:
-    """Add errors no single row shows, then reject households with errors."""
+def check_households(batch: ImportBatch) -> None:
+    """Add errors no single row shows, then reject households with errors.
+
+    Households read whole were checked while reading; here are those staged
+    one row per person, and person numbers across the whole file.
+    """
+    writer = StagingWriter(batch)
     staged = ImportStagingRow.objects.filter(batch_id=batch.pk)
-    writer.add_errors(_repeated_people(staged))
-    writer.add_errors(_heads(staged))
-    writer.add_errors(_contradictions(staged))
+    people = staged.filter(is_person_row=True)
+    writer.add_errors(_heads(people))
+    writer.add_errors(_contradictions(people))
+    writer.add_errors(_repeated_people(batch))
     writer.flush()
     flagged = staged.filter(has_error=True).values("registry_number")
     rows = staged.filter(registry_number__in=flagged).exclude(has_error=True)
     rows.update(has_error=True)
 
 
-def _repeated_people(staged) -> list[fields.RowError]:
+def _repeated_people(batch: ImportBatch) -> list[fields.RowError]:
+    people = ImportStagingPerson.objects.filter(batch_id=batch.pk)
     repeated = (
-        staged.exclude(person_number="")
+        people.exclude(person_number="")
         .values("person_number")
         .annotate(n=Count("id"))
         .filter(n__gt=1)
         .values("person_number")
     )
-    rows = staged.filter(person_number__in=repeated).order_by("row_number")
+    rows = people.filter(person_number__in=repeated).order_by("row_number")
     first_row: dict[str, int] = {}
-    errors, erred = [], []
-    for row in rows.only("pk", "row_number", "person_number"):
-        first = first_row.setdefault(row.person_number, row.row_number)
-        if first != row.row_number:
+    errors, erred = [], set()
+    for number, person, household in rows.values_list(
+        "row_number", "person_number", "registry_number"
+    ):
+        first = first_row.setdefault(person, number)
+        if first != number:
             reason = _("This person number is already on row %(row)d.") % {"row": first}
-            errors.append(
-                fields.RowError(
-                    row.row_number, PERSON_NUMBER, row.person_number, reason
-                )
-            )
-            erred.append(row.pk)
-    staged.filter(pk__in=erred).update(has_error=True)
+            errors.append(fields.RowError(number, PERSON_NUMBER, person, reason))
+            erred.add(household)
+    ImportStagingRow.objects.filter(
+        batch_id=batch.pk, registry_number__in=erred
+    ).update(has_error=True)
     return errors
 
 
@@ -683,11 +1113,9 @@ def apply_batch(batch: ImportBatch) -> None:
         _record_changes(cursor, sql, batch, known_up_to, now)
         _update_changed(cursor, sql, batch)
         batch.new = _insert_new(cursor, sql, batch)
-        _record_created(cursor, sql, batch, known_up_to, now)
         batch.not_seen = _mark_not_seen(cursor, sql, batch, now)
     changed = (
         HouseholdChange.objects.filter(batch=batch)
-        .exclude(field__in=[HouseholdChange.Field.CREATED])
         .exclude(field=HouseholdChange.Field.SEEN, new_value="false")
         .values("household")
         .distinct()
@@ -746,32 +1174,15 @@ def _insert_new(cursor, sql: _Sql, batch) -> int:
     columns = ", ".join(COPIED)
     picked = ", ".join(f"s.{c}" for c in COPIED)
     cursor.execute(
-        f"INSERT INTO {sql.household} (registry_number, {columns}, is_seen) "
-        f"SELECT s.registry_number, {picked}, %s FROM {sql.staging} s "
+        f"INSERT INTO {sql.household} "
+        f"(registry_number, {columns}, is_seen, added_by_id) "
+        f"SELECT s.registry_number, {picked}, %s, %s FROM {sql.staging} s "
         f"WHERE s.batch_id = %s AND s.is_head = %s AND s.has_error = %s "
         f"AND NOT EXISTS (SELECT 1 FROM {sql.household} h "
         f"WHERE h.registry_number = s.registry_number)",
-        [True, batch.pk, True, False],
+        [True, batch.pk, batch.pk, True, False],
     )
     return cursor.rowcount
-
-
-def _record_created(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
-    cursor.execute(
-        f"INSERT INTO {sql.change} "
-        "(household_id, batch_id, field, old_value, new_value, created_at) "
-        f"SELECT h.id, %s, %s, '', '', %s FROM {sql.household} h, {sql.staging} s "
-        f"WHERE {VALID_HEADS} AND h.id > %s",
-        [
-            batch.pk,
-            HouseholdChange.Field.CREATED,
-            now,
-            batch.pk,
-            True,
-            False,
-            known_up_to,
-        ],
-    )
 
 
 def _mark_not_seen(cursor, sql: _Sql, batch, now) -> int:
@@ -899,12 +1310,12 @@ def registry_import(
         )
     _restart(batch)
     try:
-        writer = _read(batch, Path(path), progress)
+        _read(batch, Path(path), progress)
     except ImportRefused as refused:
         _clear_staging(batch)
         batch.failure = refused.code
         return _finish(batch, Status.FAILED, str(refused))
-    return _check_and_apply(batch, writer, progress)
+    return _check_and_apply(batch, progress)
 
 
 def _applied_before(batch: ImportBatch) -> ImportBatch | None:
@@ -926,24 +1337,18 @@ def _restart(batch: ImportBatch) -> None:
     _save(batch, status=Status.READING, rows_read=0, progress=0, message="")
 
 
-def _read(batch: ImportBatch, path: Path, progress) -> StagingWriter:
+def _read(batch: ImportBatch, path: Path, progress) -> None:
     villages = VillageIndex()
-    writer = StagingWriter(batch)
     with open_rows(path) as source:
         batch.file_format = source.file_format
         header_row, columns = locate_header(source.rows)
-        rows = 0
-        for number, cells in source.rows:
-            staged, errors = read_row(number, cells, columns, villages)
-            if staged is None:
-                continue
-            writer.add(staged, errors)
-            rows += 1
-            if rows % PROGRESS_EVERY == 0:
-                _save(batch, rows_read=rows, progress=source.position())
-                if progress:
-                    progress(batch)
-        writer.flush()
+        heads = HeadReader(villages)
+        reader = GroupReader(batch, Positions(columns), heads)
+        try:
+            rows = _read_rows(batch, source, reader, progress)
+        finally:
+            reader.stager.close()
+    scattered = _reread_scattered(batch, path, heads)
     batch.county_codes = sorted(villages.county_codes)
     _save(
         batch,
@@ -951,21 +1356,77 @@ def _read(batch: ImportBatch, path: Path, progress) -> StagingWriter:
         progress=1.0,
         file_format=batch.file_format,
         county_codes=batch.county_codes,
-        row_errors=writer.error_count,
+        row_errors=ImportRowError.objects.filter(batch=batch).count(),
     )
     logger.info(
-        "registry import read batch=%s rows=%d header_row=%d format=%s",
+        "registry import read batch=%s rows=%d header_row=%d format=%s "
+        "scattered_households=%d",
         batch.pk,
         rows,
         header_row,
         batch.file_format,
+        scattered,
     )
-    return writer
 
 
-def _check_and_apply(batch: ImportBatch, writer: StagingWriter, progress):
+def _read_rows(batch: ImportBatch, source: RowSource, reader, progress) -> int:
+    rows = 0
+    for number, cells in source.rows:
+        if not reader.add(number, cells):
+            continue
+        rows += 1
+        if rows % PROGRESS_EVERY == 0:
+            _save(batch, rows_read=rows, progress=source.position())
+            if progress:
+                progress(batch)
+    reader.finish()
+    reader.stager.flush()
+    return rows
+
+
+def _reread_scattered(batch: ImportBatch, path: Path, heads: HeadReader) -> int:
+    """Stage households whose rows are apart one row per person.
+
+    Such a household was staged once for each run of its rows, checked
+    against only part of itself: those rows and their errors go, and its
+    rows are read again from the file into per-person staging rows, for
+    check_households. Return how many households that concerned.
+    """
+    staged = ImportStagingRow.objects.filter(batch_id=batch.pk)
+    split = (
+        staged.exclude(registry_number="")
+        .values("registry_number")
+        .annotate(n=Count("id"))
+        .filter(n__gt=1)
+        .values("registry_number")
+    )
+    scattered = set(split.values_list("registry_number", flat=True))
+    if not scattered:
+        return 0
+    rows = ImportStagingPerson.objects.filter(
+        batch_id=batch.pk, registry_number__in=split
+    ).values("row_number")
+    ImportRowError.objects.filter(batch=batch, row_number__in=rows).delete()
+    gone = staged.filter(registry_number__in=split)
+    gone._raw_delete(gone.db)
+
+    writer = StagingWriter(batch)
+    with open_rows(path) as source:
+        _header_row, columns = locate_header(source.rows)
+        at = Positions(columns)
+        for number, cells in source.rows:
+            if len(cells) <= at.number or cells[at.number].strip() not in scattered:
+                continue
+            row, errors = read_row(number, cells, columns, heads)
+            row["is_person_row"] = True
+            writer.add(row, errors)
+        writer.flush()
+    return len(scattered)
+
+
+def _check_and_apply(batch: ImportBatch, progress):
     _save(batch, status=Status.CHECKING)
-    check_households(batch, writer)
+    check_households(batch)
     staged = ImportStagingRow.objects.filter(batch_id=batch.pk)
     batch.households = staged.values("registry_number").distinct().count()
     batch.rejected = (
@@ -1021,8 +1482,9 @@ def _close_interrupted(batch: ImportBatch) -> None:
         status__in=[*ImportBatch.FINISHED, Status.QUEUED]
     )
     unfinished = unfinished.exclude(pk=batch.pk)
-    left = ImportStagingRow.objects.filter(batch_id__in=unfinished.values("pk"))
-    left._raw_delete(left.db)
+    for model in (ImportStagingRow, ImportStagingPerson):
+        left = model.objects.filter(batch_id__in=unfinished.values("pk"))
+        left._raw_delete(left.db)
     closed = unfinished.update(
         status=Status.FAILED,
         failure="interrupted",
@@ -1039,8 +1501,9 @@ def _close_interrupted(batch: ImportBatch) -> None:
 def _clear_staging(batch: ImportBatch) -> None:
     # One DELETE: QuerySet.delete() would load a million rows to send
     # signals nobody listens to.
-    rows = ImportStagingRow.objects.filter(batch_id=batch.pk)
-    rows._raw_delete(rows.db)
+    for model in (ImportStagingRow, ImportStagingPerson):
+        rows = model.objects.filter(batch_id=batch.pk)
+        rows._raw_delete(rows.db)
 
 
 def _save(batch: ImportBatch, **values) -> None:

@@ -4,12 +4,15 @@ The expected check characters are the worked examples published with the
 standards: 91350100M000100Y43 (GB 32100) and 11010519491231002X (GB 11643).
 """
 
+import datetime
 import hashlib
 import hmac
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
+from hypothesis import given
+from hypothesis import strategies as st
 
 from catalog.registry import codes
 from catalog.registry.identity import (
@@ -18,6 +21,7 @@ from catalog.registry.identity import (
     mask_id_number,
     mask_name,
     normalise_id_number,
+    quick_id_number,
 )
 from catalog.registry.importer import mask_raw_id
 
@@ -76,6 +80,52 @@ def test_bad_id_number_is_refused_without_repeating_it(value, message):
         normalise_id_number(value)
 
     assert str(raised.value) == message
+
+
+# GB 11643's weights, as the standard lists them, and its check characters.
+STANDARD_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+STANDARD_CHECKS = ["1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"]
+
+
+def standard_valid(value: str) -> bool:
+    total = 0
+    for digit, weight in zip(value[:17], STANDARD_WEIGHTS, strict=True):
+        total += int(digit) * weight
+    try:
+        datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return False
+    return STANDARD_CHECKS[total % 11] == value[17]
+
+
+BIRTHS = st.dates(datetime.date(1900, 1, 1), datetime.date(2025, 12, 31)).map(
+    lambda day: day.strftime("%Y%m%d")
+)
+
+
+@given(
+    place=st.text("0123456789", min_size=6, max_size=6),
+    birth=st.one_of(BIRTHS, st.text("0123456789", min_size=8, max_size=8)),
+    serial=st.text("0123456789", min_size=3, max_size=3),
+    check=st.one_of(st.none(), st.sampled_from("0123456789X")),
+)
+def test_the_quick_id_check_agrees_with_the_standard(place, birth, serial, check):
+    # None stands for the right check character, so that valid numbers are
+    # among the examples and not one in eleven.
+    first = place + birth + serial
+    if check is None:
+        weighted = sum(int(d) * w for d, w in zip(first, STANDARD_WEIGHTS, strict=True))
+        check = STANDARD_CHECKS[weighted % 11]
+    value = first + check
+
+    assert quick_id_number(value) == (value if standard_valid(value) else None)
+
+
+@pytest.mark.parametrize(
+    "value", ["11010519491231002x", " 11010519491231002X", "１１010519491231002X"]
+)
+def test_the_quick_id_check_leaves_unusual_forms_to_the_full_one(value):
+    assert quick_id_number(value) is None
 
 
 def test_id_number_hmac_is_keyed_sha256(settings):
