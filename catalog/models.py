@@ -612,10 +612,7 @@ class ImportStagingRow(models.Model):
     is_person_row = models.BooleanField(default=False)
 
     class Meta:
-        indexes = [
-            models.Index(fields=["batch_id", "registry_number"]),
-            models.Index(fields=["batch_id", "person_number"]),
-        ]
+        indexes = [models.Index(fields=["batch_id", "registry_number"])]
 
 
 class ImportStagingPerson(models.Model):

@@ -3,7 +3,8 @@
 unique=True and db_index=True on a CharField also build a varchar_pattern_ops
 index on PostgreSQL; nothing searches these columns by pattern, and each
 registry import wrote every household into both. A household's first import
-is now a column of its own instead of a "created" change row.
+is now a column of its own instead of a "created" change row. Staging rows
+no longer need their person numbers indexed: people are staged apart.
 """
 
 import django.db.models.deletion
@@ -17,6 +18,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveIndex(
+            model_name='importstagingrow',
+            name='catalog_imp_batch_i_92462f_idx',
+        ),
         migrations.AddField(
             model_name='household',
             name='added_by',

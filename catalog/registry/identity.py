@@ -63,7 +63,10 @@ def quick_id_number(raw: str) -> str | None:
         return None
     if ID_CHECK_CHARS[2 * int(first, CHECKSUM_BASE) % 11] != raw[17]:
         return None
-    return raw if _possible_birth(raw[6:14]) else None
+    known = _BIRTH_DATES.get(raw[6:14])
+    if known is None:
+        known = _possible_birth(raw[6:14])
+    return raw if known else None
 
 
 def _possible_birth(digits: str) -> bool:

@@ -140,9 +140,8 @@ def _csv_rows(path: Path, size: int) -> Iterator[RowSource]:
         encoding = fields.detect_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
         reader = csv.reader(text)
-        numbered = ((number, cells) for number, cells in enumerate(reader, start=1))
         yield RowSource(
-            rows=_guarded(numbered),
+            rows=_guarded(enumerate(reader, start=1)),
             file_format=f"csv/{encoding}",
             position=lambda: stream.tell() / size,
         )
@@ -345,11 +344,7 @@ def read_row(
 
     Return (None, []) for a blank row or a repeated header row.
     """
-    width = len(cells)
-    row = {
-        column: cells[index].strip() if index < width else ""
-        for column, index in columns.items()
-    }
+    row = _row_of(cells, columns)
     if not any(row.values()) or row[fields.NUMBER] == fields.NUMBER:
         # Blank, or the header again where two exports were pasted together.
         return None, []
@@ -371,6 +366,16 @@ def read_row(
     return staged, errors
 
 
+def _row_of(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
+    """Return the columns read of a row by name, blank where it has none."""
+    width = len(cells)
+    row = dict.fromkeys(READ_COLUMNS, "")
+    for column, index in columns.items():
+        if index < width:
+            row[column] = cells[index].strip()
+    return row
+
+
 def _person_id(number: int, row: dict, errors: list) -> str | None:
     try:
         return normalise_id_number(row[fields.ID_NUMBER])
@@ -387,23 +392,35 @@ class HeadReader:
     than read again for each of 300,000 heads.
     """
 
-    MEMO_LIMIT = 50_000
+    MEMO_LIMIT = 20_000
 
     def __init__(self, villages: VillageIndex) -> None:
         self.villages = villages
-        self.memo: dict[tuple, dict | ValueError] = {}
-        # (column an error is reported in, reader, columns its answer rests
-        # on; None for values of one household, not worth remembering)
-        self.readers = (
-            (fields.NAME, fields._read_name, None),
-            (fields.VILLAGE, self._village, (fields.COUNTY, fields.TOWNSHIP)),
-            (fields.SIZE, fields._read_size, None),
-            (fields.HOUSEHOLD_TYPE, fields._read_type, ()),
-            (fields.FIRST_IDENTIFIED, fields._read_first_identified, ()),
-            (fields.DATA_DATE, fields._read_data_date, ()),
-            (fields.CAUSE, fields._read_cause, ()),
-            (fields.MONITORING, fields._read_monitoring, (fields.RISK_ELIMINATED,)),
-        )
+        # (column an error is reported in, reader, the columns its answer
+        # rests on, the answers so far)
+        self.remembered = [
+            (column, reader, _values_of(*rests_on), {})
+            for column, reader, rests_on in (
+                (
+                    fields.VILLAGE,
+                    self._village,
+                    (fields.VILLAGE, fields.COUNTY, fields.TOWNSHIP),
+                ),
+                (fields.HOUSEHOLD_TYPE, fields._read_type, (fields.HOUSEHOLD_TYPE,)),
+                (
+                    fields.FIRST_IDENTIFIED,
+                    fields._read_first_identified,
+                    (fields.FIRST_IDENTIFIED,),
+                ),
+                (fields.DATA_DATE, fields._read_data_date, (fields.DATA_DATE,)),
+                (fields.CAUSE, fields._read_cause, (fields.CAUSE,)),
+                (
+                    fields.MONITORING,
+                    fields._read_monitoring,
+                    (fields.MONITORING, fields.RISK_ELIMINATED),
+                ),
+            )
+        ]
 
     def read(self, number: int, row: dict, person: str, errors: list) -> dict:
         """Return the fields of the head's row; add its errors to errors."""
@@ -411,40 +428,47 @@ class HeadReader:
             "head_id_hmac": id_number_hmac(person),
             "head_id_masked": mask_id_number(person),
         }
-        for column, reader, also in self.readers:
-            answer = self._answer(row, column, reader, also)
-            if isinstance(answer, fields.FieldError):
-                errors.append(_error(number, row, answer.column, str(answer)))
-            elif isinstance(answer, ValueError):
-                errors.append(_error(number, row, column, str(answer)))
-            else:
-                found.update(answer)
+        for column, reader in (
+            (fields.NAME, fields._read_name),
+            (fields.SIZE, fields._read_size),
+        ):
+            self._take(found, _answer(reader, row), number, row, column, errors)
+        for column, reader, values_of, memo in self.remembered:
+            key = values_of(row)
+            answer = memo.get(key)
+            if answer is None:
+                if len(memo) >= self.MEMO_LIMIT:
+                    memo.clear()
+                answer = memo[key] = _answer(reader, row)
+            self._take(found, answer, number, row, column, errors)
         return found
 
-    def _answer(self, row: dict, column: str, reader, also) -> dict | ValueError:
-        if also is None:
-            return self._call(reader, row)
-        key = (column, row.get(column, ""), *(row.get(c, "") for c in also))
-        answer = self.memo.get(key)
-        if answer is None:
-            answer = self._call(reader, row)
-            if len(self.memo) >= self.MEMO_LIMIT:
-                self.memo.clear()
-            self.memo[key] = answer
-        return answer
-
     @staticmethod
-    def _call(reader, row: dict) -> dict | ValueError:
-        try:
-            return reader(row)
-        except ValueError as error:
-            return error
+    def _take(found: dict, answer, number: int, row: dict, column, errors) -> None:
+        if answer.__class__ is dict:
+            found.update(answer)
+        elif isinstance(answer, fields.FieldError):
+            errors.append(_error(number, row, answer.column, str(answer)))
+        else:
+            errors.append(_error(number, row, column, str(answer)))
 
     def _village(self, row: dict) -> dict:
         village = self.villages.find(
             row[fields.COUNTY], row[fields.TOWNSHIP], row[fields.VILLAGE]
         )
         return {"village_id": village.pk}
+
+
+def _values_of(*columns: str) -> Callable[[dict], tuple]:
+    # Rows hold every column read, blank where the file lacks it.
+    return itemgetter(*columns)
+
+
+def _answer(reader, row: dict) -> dict | ValueError:
+    try:
+        return reader(row)
+    except ValueError as error:
+        return error
 
 
 def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
@@ -459,14 +483,13 @@ def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
 # A household of more member rows than this is not a household: its rows are
 # not kept in memory, and the household is rejected.
 MAX_MEMBER_ROWS = 100
-COPY_SPECIALS = ("\\", "\t", "\n", "\r")
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _copy_text(value: str) -> str:
     # COPY's text format: only these four characters need escaping, and
     # they are rare enough that looking for them first is the fast way.
-    if any(special in value for special in COPY_SPECIALS):
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
         return value.translate(COPY_ESCAPES)
     return value
 
@@ -499,7 +522,7 @@ class Positions:
             self.household = lambda cells: (single(cells),)
 
     def row(self, cells: list[str]) -> dict[str, str]:
-        return {column: cells[index].strip() for column, index in self.columns.items()}
+        return _row_of(cells, self.columns)
 
 
 class GroupReader:
@@ -538,29 +561,17 @@ class GroupReader:
         if registry_number != self.registry_number:
             self.finish()
             self.registry_number = registry_number[:32]
-        self._member(number, cells)
-        return True
-
-    def _member(self, number: int, cells: list[str]) -> None:
-        at = self.at
+        # The rest runs a million times: one function, no more.
         relation = cells[at.relation].strip()
         is_head = relation == fields.HEAD
-        errors = None
         raw_id = cells[at.id_number]
-        if quick_id_number(raw_id) is None:
-            try:
-                normalise_id_number(raw_id)
-            except InvalidIdNumber as error:
-                errors = [_error(number, at.row(cells), fields.ID_NUMBER, str(error))]
-        if not self.registry_number:
-            reason = _("No registry number.")
-            errors = [_error(number, at.row(cells), fields.NUMBER, reason)] + (
-                errors or []
-            )
+        errors = None
+        if quick_id_number(raw_id) is None or not registry_number:
+            errors = self._row_errors(number, cells)
         self.stager.person(number, self.registry_number, cells[at.person].strip())
         if len(self.members) >= MAX_MEMBER_ROWS:
             self.too_many = True
-            return
+            return True
         self.members.append(
             _Member(number, relation[:16], is_head, at.household(cells), errors)
         )
@@ -569,6 +580,19 @@ class GroupReader:
             # the household anyway.
             self.head_number = number
             self.head_cells = cells if errors is None else None
+        return True
+
+    def _row_errors(self, number: int, cells: list[str]) -> list | None:
+        row = self.at.row(cells)
+        errors = []
+        if not self.registry_number:
+            reason = _("No registry number.")
+            errors.append(_error(number, row, fields.NUMBER, reason))
+        try:
+            normalise_id_number(row[fields.ID_NUMBER])
+        except InvalidIdNumber as error:
+            errors.append(_error(number, row, fields.ID_NUMBER, str(error)))
+        return errors or None
 
     def finish(self) -> None:
         """Check the household read so far and stage it."""
@@ -1113,7 +1137,7 @@ def apply_batch(batch: ImportBatch) -> None:
         _record_changes(cursor, sql, batch, known_up_to, now)
         _update_changed(cursor, sql, batch)
         batch.new = _insert_new(cursor, sql, batch)
-        batch.not_seen = _mark_not_seen(cursor, sql, batch, now)
+        batch.not_seen = _mark_not_seen(cursor, sql, batch, known_up_to, now)
     changed = (
         HouseholdChange.objects.filter(batch=batch)
         .exclude(field=HouseholdChange.Field.SEEN, new_value="false")
@@ -1185,7 +1209,7 @@ def _insert_new(cursor, sql: _Sql, batch) -> int:
     return cursor.rowcount
 
 
-def _mark_not_seen(cursor, sql: _Sql, batch, now) -> int:
+def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
     counties = list(batch.county_codes)
     if not counties:
         return 0
@@ -1195,11 +1219,13 @@ def _mark_not_seen(cursor, sql: _Sql, batch, now) -> int:
         f"JOIN {sql.village} v ON v.id = h.village_id "
         f"JOIN {sql.township} t ON t.id = v.township_id "
         f"JOIN {sql.county} c ON c.id = t.county_id "
-        f"WHERE c.code IN ({marks}) AND h.is_seen = %s AND NOT EXISTS ("
-        f"SELECT 1 FROM {sql.staging} s WHERE s.batch_id = %s "
+        f"WHERE c.code IN ({marks}) AND h.is_seen = %s AND h.id <= %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {sql.staging} s WHERE s.batch_id = %s "
         f"AND s.registry_number = h.registry_number)"
     )
-    params = [*counties, True, batch.pk]
+    # Households this batch added are in its file by definition: only
+    # those known before it are looked for (none at a first import).
+    params = [*counties, True, known_up_to, batch.pk]
     cursor.execute(
         f"INSERT INTO {sql.change} "
         "(household_id, batch_id, field, old_value, new_value, created_at) "
