@@ -1,10 +1,11 @@
-"""Households: plain indexes, and the import that added each.
+"""Households: no pattern or HMAC indexes, and the import that added each.
 
 unique=True and db_index=True on a CharField also build a varchar_pattern_ops
-index on PostgreSQL; nothing searches these columns by pattern, and each
-registry import wrote every household into both. A household's first import
-is now a column of its own instead of a "created" change row. Staging rows
-no longer need their person numbers indexed: people are staged apart.
+index on PostgreSQL; nothing searches these columns by pattern, nor looks a
+household up by its head's HMAC, and each registry import wrote every
+household into those indexes. A household's first import is now a column
+of its own instead of a "created" change row. Staging rows no longer need
+their person numbers indexed: people are staged apart.
 """
 
 import django.db.models.deletion
@@ -41,10 +42,6 @@ class Migration(migrations.Migration):
             model_name='householdchange',
             name='field',
             field=models.CharField(choices=[('status', 'status'), ('village', 'village'), ('size', 'members'), ('attribute', 'household attribute'), ('main_cause', 'main cause'), ('monitoring_kind', 'monitoring kind'), ('is_risk_eliminated', 'risk eliminated'), ('first_identified_year', 'first identified'), ('head', 'head of household'), ('is_seen', 'in the latest registry export')], max_length=32, verbose_name='field'),
-        ),
-        migrations.AddIndex(
-            model_name='household',
-            index=models.Index(fields=['head_id_hmac'], name='household_head_hmac'),
         ),
         migrations.AddConstraint(
             model_name='household',

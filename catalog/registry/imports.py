@@ -26,7 +26,10 @@ import csv
 import hashlib
 import io
 import logging
+import mmap
+import os
 import queue
+import struct
 import threading
 import zipfile
 from collections.abc import Callable, Iterator
@@ -36,7 +39,8 @@ from pathlib import Path
 
 import openpyxl
 import psycopg
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -53,6 +57,7 @@ from catalog.models import (
     ImportStagingRow,
     Village,
 )
+from catalog.registry import halves
 from catalog.registry import importer as fields
 from catalog.registry.identity import (
     InvalidIdNumber,
@@ -97,7 +102,7 @@ class ImportRefused(Exception):
     missing_columns.
     """
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str = "not_a_file") -> None:
         super().__init__(message)
         self.code = code
 
@@ -1365,15 +1370,17 @@ def _restart(batch: ImportBatch) -> None:
 
 def _read(batch: ImportBatch, path: Path, progress) -> None:
     villages = VillageIndex()
+    heads = HeadReader(villages)
     with open_rows(path) as source:
         batch.file_format = source.file_format
         header_row, columns = locate_header(source.rows)
-        heads = HeadReader(villages)
-        reader = GroupReader(batch, Positions(columns), heads)
-        try:
-            rows = _read_rows(batch, source, reader, progress)
-        finally:
-            reader.stager.close()
+        cut = _cut(path, source, columns)
+        if cut is None:
+            reader = GroupReader(batch, Positions(columns), heads)
+            with contextlib.closing(reader.stager):
+                rows = _read_rows(source, reader, _reporter(batch, progress))
+    if cut is not None:
+        rows = _read_halves(batch, path, cut, header_row, columns, heads, progress)
     scattered = _reread_scattered(batch, path, heads)
     batch.county_codes = sorted(villages.county_codes)
     _save(
@@ -1395,19 +1402,101 @@ def _read(batch: ImportBatch, path: Path, progress) -> None:
     )
 
 
-def _read_rows(batch: ImportBatch, source: RowSource, reader, progress) -> int:
+def _read_rows(source: RowSource, reader, report: Callable) -> int:
     rows = 0
     for number, cells in source.rows:
         if not reader.add(number, cells):
             continue
         rows += 1
         if rows % PROGRESS_EVERY == 0:
-            _save(batch, rows_read=rows, progress=source.position())
-            if progress:
-                progress(batch)
+            report(rows, source.position())
     reader.finish()
     reader.stager.flush()
     return rows
+
+
+def _reporter(batch: ImportBatch, progress, *, also=lambda: 0) -> Callable:
+    """Return what records rows read so far on the batch (plus also's)."""
+
+    def report(rows: int, position: float) -> None:
+        _save(batch, rows_read=rows + also(), progress=position)
+        if progress:
+            progress(batch)
+
+    return report
+
+
+def _cut(path: Path, source: RowSource, columns: dict[str, int]) -> int | None:
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        or not source.file_format.startswith("csv/")
+        or path.stat().st_size < settings.REGISTRY_PARALLEL_FROM_BYTES
+        or (os.cpu_count() or 1) < 2
+        or not hasattr(os, "fork")
+    ):
+        return None
+    return halves.household_cut(path, columns[fields.NUMBER])
+
+
+def _read_halves(batch, path: Path, cut: int, header_row, columns, heads, progress):
+    """Read up to cut here and from cut on in a forked process; return rows.
+
+    Each half stages whole households; the second half's row numbers start
+    after the lines of the first.
+    """
+    encoding = batch.file_format.removeprefix("csv/")
+    first_number = halves.lines_before(path, cut) + 1
+    counter = mmap.mmap(-1, 8)
+    # The child opens connections of its own; none may be shared.
+    connections.close_all()
+    child = halves.Child(
+        lambda: _read_second_half(
+            batch.pk, path, cut, encoding, columns, counter, first_number
+        )
+    )
+    try:
+        reader = GroupReader(batch, Positions(columns), heads)
+        text = halves.text_of(path, 0, cut, encoding)
+        numbered = enumerate(csv.reader(text), start=1)
+        source = RowSource(
+            rows=_guarded(row for row in numbered if row[0] > header_row),
+            file_format=batch.file_format,
+            position=text.buffer.raw.fraction,
+        )
+        report = _reporter(
+            batch, progress, also=lambda: struct.unpack_from("q", counter)[0]
+        )
+        with contextlib.closing(reader.stager), text:
+            rows = _read_rows(source, reader, report)
+        second_rows, county_codes = child.answer()
+    finally:
+        child.stop()
+    heads.villages.county_codes.update(county_codes)
+    return rows + second_rows
+
+
+def _read_second_half(batch_pk, path, cut, encoding, columns, counter, first_number):
+    """Read the file from cut on (in the child); return rows and counties."""
+    batch = ImportBatch.objects.get(pk=batch_pk)
+    villages = VillageIndex()
+    reader = GroupReader(batch, Positions(columns), HeadReader(villages))
+    text = halves.text_of(path, cut, path.stat().st_size, encoding.removesuffix("-sig"))
+    source = RowSource(
+        rows=_guarded(enumerate(csv.reader(text), start=first_number)),
+        file_format=batch.file_format,
+        position=lambda: 0.0,
+    )
+
+    def report(rows: int, _position: float) -> None:
+        struct.pack_into("q", counter, 0, rows)
+
+    try:
+        with contextlib.closing(reader.stager), text:
+            rows = _read_rows(source, reader, report)
+    finally:
+        connections.close_all()
+    return rows, villages.county_codes
 
 
 def _reread_scattered(batch: ImportBatch, path: Path, heads: HeadReader) -> int:

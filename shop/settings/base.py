@@ -130,6 +130,11 @@ MEDIA_ROOT = env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media"))
 REGISTRY_UPLOAD_DIR = env.str(
     "REGISTRY_UPLOAD_DIR", default=str(VAR_DIR / "registry_uploads")
 )
+# A CSV export at least this large is read by two processes at once, on
+# PostgreSQL (catalog.registry.halves); 0 splits every file that can be.
+REGISTRY_PARALLEL_FROM_BYTES = env.int(
+    "REGISTRY_PARALLEL_FROM_BYTES", default=16 * 1024 * 1024
+)
 
 EMAIL_BACKEND = env.str(
     "DJANGO_EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend"

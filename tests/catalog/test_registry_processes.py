@@ -20,8 +20,16 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import translation
 
-from catalog.models import Household, HouseholdChange, ImportBatch, ImportStagingRow
+from catalog.models import (
+    Household,
+    HouseholdChange,
+    ImportBatch,
+    ImportStagingPerson,
+    ImportStagingRow,
+)
+from catalog.registry import halves, imports
 from catalog.registry.codes import id_check_char
 from shop.celery import app as celery_app
 from tests import factories
@@ -86,11 +94,11 @@ def wait_for(condition, timeout: float = 60.0, step: float = 0.005):
     raise AssertionError("timed out")
 
 
-def start_import(path: Path) -> subprocess.Popen:
+def start_import(path: Path, **env) -> subprocess.Popen:
     return subprocess.Popen(  # noqa: S603 - our own command, our own file
         [sys.executable, "manage.py", "import_registry", str(path), "-v", "0"],
         cwd=ROOT,
-        env=child_env(),
+        env=child_env(**env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -101,14 +109,20 @@ def status_of_latest() -> str | None:
     return batch and batch.status
 
 
-@pytest.mark.parametrize("killed_while", ["reading", "applying"])
+@pytest.mark.parametrize(
+    ("killed_while", "in_halves"),
+    [("reading", False), ("applying", False), ("reading", True)],
+)
 def test_a_killed_import_leaves_all_or_nothing_and_a_rerun_finishes_it(
-    tmp_path, villages, postgres_only, killed_while
+    tmp_path, villages, postgres_only, killed_while, in_halves
 ):
     households = 40000
     path = export_of(tmp_path, households)
+    # In halves, the process reading the second half must die with the
+    # command, or it would go on staging rows nobody clears.
+    split = {"REGISTRY_PARALLEL_FROM_BYTES": "0"} if in_halves else {}
 
-    command = start_import(path)
+    command = start_import(path, **split)
     wait_for(lambda: status_of_latest() == killed_while)
     command.send_signal(signal.SIGKILL)
     command.wait(timeout=30)
@@ -210,3 +224,72 @@ def test_an_upload_is_imported_by_a_real_worker(
     assert (batch.status, batch.new, batch.stored_path) == ("applied", 300, "")
     assert Household.objects.count() == 300
     assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def valid_id(number: int) -> str:
+    born = datetime.date(1950, 1, 1) + datetime.timedelta(days=number // 900)
+    base = f"522636{born:%Y%m%d}{number % 900 + 100:03d}"
+    return base + id_check_char(base)
+
+
+def test_a_large_export_is_read_in_two_halves_like_in_one(
+    tmp_path, villages, postgres_only, monkeypatch, settings
+):
+    # 2,000 households of two: household h's rows are 2 + 2h and 3 + 2h.
+    rows = []
+    for h in range(2000):
+        registry_number = f"522636100202{h:05d}"
+        for member, relation in enumerate(["户主", "配偶"]):
+            rows.append(
+                person(
+                    户编号=registry_number,
+                    人编号=f"{registry_number}{member + 1:02d}",
+                    证件号码=valid_id(2 * h + member),
+                    与户主关系=relation,
+                    人数="2",
+                )
+            )
+    bad = rows[2 * 1500 + 1]
+    bad["证件号码"] = bad["证件号码"][:-1] + (
+        "1" if bad["证件号码"][-1] != "1" else "2"
+    )
+    rows[2 * 1800 + 1]["人编号"] = rows[2 * 10]["人编号"]
+    path = write_csv(tmp_path / "export.csv", rows)
+    settings.REGISTRY_PARALLEL_FROM_BYTES = 0
+    forked = []
+    real_child = halves.Child
+
+    def counted_child(work):
+        forked.append(real_child(work))
+        return forked[-1]
+
+    monkeypatch.setattr(halves, "Child", counted_child)
+
+    with translation.override("en"):
+        batch = run_here(path)
+
+    assert len(forked) == 1
+    assert (batch.rows_read, batch.households, batch.rejected) == (4000, 2000, 2)
+    assert list(
+        batch.errors.values_list("row_number", "column", "value", "reason")
+    ) == [
+        (
+            3003,
+            "证件号码",
+            bad["证件号码"][:6] + "********" + bad["证件号码"][-4:],
+            "ID number fails its checksum",
+        ),
+        (
+            3603,
+            "人编号",
+            rows[20]["人编号"],
+            "This person number is already on row 22.",
+        ),
+    ]
+    assert Household.objects.count() == 1998
+    assert not ImportStagingPerson.objects.filter(batch_id=batch.pk).exists()
+
+
+def run_here(path: Path) -> ImportBatch:
+    batch = imports.import_batch_create(path=path, file_name=path.name, source="test")
+    return imports.registry_import(batch=batch, path=path)
