@@ -102,7 +102,8 @@ def copy_reference(url: str, path: Path) -> float:
     return seconds
 
 
-# Runs a management command and reports the process's own peak memory.
+# Runs a management command and reports the peak memory of its process and
+# of the process that read the second half of the file, if one did.
 MEASURED = (
     "import resource, sys, django; django.setup(); "
     "from django.core.management import call_command; "
@@ -110,7 +111,8 @@ MEASURED = (
     "try: call_command('import_registry', *sys.argv[1:])\n"
     "except SystemExit as stop: code = stop.code or 0\n"
     "except Exception as error: print(error); code = 1\n"
-    "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); "
+    "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, "
+    "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
     "sys.exit(code)"
 )
 
@@ -128,9 +130,12 @@ def run_import(url: str, path: Path, label: str, *extra: str) -> float:
     )
     seconds = time.perf_counter() - started
     lines = done.stdout.strip().splitlines()
-    peak = int(lines.pop().split()[1]) / 1024 if lines else 0
+    peaks = [int(kb) / 1024 for kb in lines.pop().split()[1:]] if lines else [0, 0]
     summary = lines[-1] if lines else done.stderr[-500:]
-    print(f"{label:>28}: {seconds:7.1f} s  peak RSS {peak:5.0f} MB  {summary}")
+    print(
+        f"{label:>28}: {seconds:7.1f} s  peak RSS {peaks[0]:5.0f} MB "
+        f"(second half's reader {peaks[1]:3.0f} MB)  {summary}"
+    )
     return seconds
 
 

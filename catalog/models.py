@@ -257,7 +257,10 @@ class Household(models.Model):
     is_seen = models.BooleanField(_("in the latest registry export"), default=True)
     # Where the household's history starts; its changes since are
     # HouseholdChange rows. Not a change row itself: a first import adds
-    # 300,000 households at once.
+    # 300,000 households at once. No database constraint either: it would
+    # look the batch up once per household (1.2 s of such an import), and
+    # batches are never deleted (PROTECT keeps Django from it). No index:
+    # nothing but an audit asks which households a batch added.
     added_by = models.ForeignKey(
         "ImportBatch",
         verbose_name=_("added by import"),
@@ -266,6 +269,8 @@ class Household(models.Model):
         blank=True,
         editable=False,
         related_name="households_added",
+        db_constraint=False,
+        db_index=False,
     )
 
     class Meta:

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='household',
             name='added_by',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='households_added', to='catalog.importbatch', verbose_name='added by import'),
+            field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='households_added', to='catalog.importbatch', verbose_name='added by import'),
         ),
         migrations.AlterField(
             model_name='household',

@@ -437,7 +437,11 @@ class HeadReader:
             (fields.NAME, fields._read_name),
             (fields.SIZE, fields._read_size),
         ):
-            self._take(found, _answer(reader, row), number, row, column, errors)
+            answer = _answer(reader, row)
+            if answer.__class__ is dict:
+                found.update(answer)
+            else:
+                errors.append(_answer_error(answer, number, row, column))
         for column, reader, values_of, memo in self.remembered:
             key = values_of(row)
             answer = memo.get(key)
@@ -445,17 +449,11 @@ class HeadReader:
                 if len(memo) >= self.MEMO_LIMIT:
                     memo.clear()
                 answer = memo[key] = _answer(reader, row)
-            self._take(found, answer, number, row, column, errors)
+            if answer.__class__ is dict:
+                found.update(answer)
+            else:
+                errors.append(_answer_error(answer, number, row, column))
         return found
-
-    @staticmethod
-    def _take(found: dict, answer, number: int, row: dict, column, errors) -> None:
-        if answer.__class__ is dict:
-            found.update(answer)
-        elif isinstance(answer, fields.FieldError):
-            errors.append(_error(number, row, answer.column, str(answer)))
-        else:
-            errors.append(_error(number, row, column, str(answer)))
 
     def _village(self, row: dict) -> dict:
         village = self.villages.find(
@@ -467,6 +465,12 @@ class HeadReader:
 def _values_of(*columns: str) -> Callable[[dict], tuple]:
     # Rows hold every column read, blank where the file lacks it.
     return itemgetter(*columns)
+
+
+def _answer_error(error: ValueError, number: int, row: dict, column: str):
+    if isinstance(error, fields.FieldError):
+        column = error.column
+    return _error(number, row, column, str(error))
 
 
 def _answer(reader, row: dict) -> dict | ValueError:
@@ -1237,6 +1241,8 @@ def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
         f"SELECT id, %s, %s, 'true', 'false', %s FROM ({missing}) gone",
         [batch.pk, HouseholdChange.Field.SEEN, now, *params],
     )
+    if not cursor.rowcount:
+        return 0
     cursor.execute(
         f"UPDATE {sql.household} SET is_seen = %s WHERE id IN ("
         f"SELECT household_id FROM {sql.change} WHERE batch_id = %s "
