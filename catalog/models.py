@@ -617,6 +617,8 @@ class ImportStagingRow(models.Model):
     # True for rows of households whose members are scattered through the
     # file, read a second time one row per person (see imports).
     is_person_row = models.BooleanField(default=False)
+    # Set while applying: the household kept differs from this row's.
+    is_changed = models.BooleanField(default=False)
 
     class Meta:
         indexes = [models.Index(fields=["batch_id", "registry_number"])]

@@ -5,7 +5,8 @@ index on PostgreSQL; nothing searches these columns by pattern, nor looks a
 household up by its head's HMAC, and each registry import wrote every
 household into those indexes. A household's first import is now a column
 of its own instead of a "created" change row. Staging rows no longer need
-their person numbers indexed: people are staged apart.
+their person numbers indexed (people are staged apart) and mark the
+households that changed.
 """
 
 import django.db.models.deletion
@@ -27,6 +28,11 @@ class Migration(migrations.Migration):
             model_name='household',
             name='added_by',
             field=models.ForeignKey(blank=True, db_constraint=False, db_index=False, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='households_added', to='catalog.importbatch', verbose_name='added by import'),
+        ),
+        migrations.AddField(
+            model_name='importstagingrow',
+            name='is_changed',
+            field=models.BooleanField(default=False),
         ),
         migrations.AlterField(
             model_name='household',

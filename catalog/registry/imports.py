@@ -834,6 +834,7 @@ HOUSEHOLD_LINE_FIELDS = [
     "person_number",
     "household_values",
     "is_person_row",
+    "is_changed",
 ]
 NULL = "\\N"
 
@@ -850,7 +851,7 @@ def _household_line(staged: dict) -> str:
         f"{get('main_cause', '')}\t{_null(get('first_identified_year'))}\t"
         f"{get('monitoring_kind', '')}\t{'t' if get('is_risk_eliminated') else 'f'}\t"
         f"{_copy_text(get('head_name_masked', ''))}\t{get('head_id_hmac', '')}\t"
-        f"{get('head_id_masked', '')}\t{_null(get('snapshot_date'))}\t\t\tf\n"
+        f"{get('head_id_masked', '')}\t{_null(get('snapshot_date'))}\t\t\tf\tf\n"
     )
 
 
@@ -932,6 +933,7 @@ STAGING_DEFAULTS = {
     "head_id_masked": "",
     "snapshot_date": None,
     "is_person_row": False,
+    "is_changed": False,
 }
 
 
@@ -1143,8 +1145,9 @@ def apply_batch(batch: ImportBatch) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLY_LOCK_KEY])
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {sql.household}")
         known_up_to = cursor.fetchone()[0]
-        _record_changes(cursor, sql, batch, known_up_to, now)
-        _update_changed(cursor, sql, batch)
+        if _mark_changed(cursor, sql, batch):
+            _record_changes(cursor, sql, batch, known_up_to, now)
+            _update_changed(cursor, sql, batch)
         batch.new = _insert_new(cursor, sql, batch)
         batch.not_seen = _mark_not_seen(cursor, sql, batch, known_up_to, now)
     changed = (
@@ -1161,11 +1164,31 @@ def apply_batch(batch: ImportBatch) -> None:
     batch.unchanged = applied - batch.new - changed
 
 
-# The batch's heads of households without errors, joined to households h.
+# The batch's heads of households without errors whose household changed,
+# joined to households h.
 VALID_HEADS = (
     "s.batch_id = %s AND s.is_head = %s AND s.has_error = %s "
-    "AND s.registry_number = h.registry_number"
+    "AND s.is_changed = %s AND s.registry_number = h.registry_number"
 )
+
+
+def _mark_changed(cursor, sql: _Sql, batch) -> int:
+    """Mark the batch's heads whose household differs from the one kept.
+
+    One pass over the households instead of one per field recorded: after
+    it, history and updates only visit the households that changed (a few
+    thousand in a new export, none in the same one again).
+    """
+    row = sql.staging
+    differs = " OR ".join(f"h.{c} {sql.differs} {row}.{c}" for c in COPIED)
+    cursor.execute(
+        f"UPDATE {row} SET is_changed = %s WHERE batch_id = %s AND is_head = %s "
+        f"AND has_error = %s AND EXISTS (SELECT 1 FROM {sql.household} h "
+        f"WHERE h.registry_number = {row}.registry_number "
+        f"AND ({differs} OR h.is_seen = %s))",
+        [True, batch.pk, True, False, False],
+    )
+    return cursor.rowcount
 
 
 def _record_changes(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
@@ -1178,7 +1201,7 @@ def _record_changes(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
             f"FROM {sql.household} h, {sql.staging} s "
             f"WHERE {VALID_HEADS} AND h.id <= %s "
             f"AND h.{column} {sql.differs} s.{column}",
-            [batch.pk, field, now, batch.pk, True, False, known_up_to],
+            [batch.pk, field, now, batch.pk, True, False, True, known_up_to],
         )
     # Back in the file after an export that left it out.
     cursor.execute(
@@ -1187,19 +1210,27 @@ def _record_changes(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
         f"SELECT h.id, %s, %s, 'false', 'true', %s "
         f"FROM {sql.household} h, {sql.staging} s "
         f"WHERE {VALID_HEADS} AND h.is_seen = %s",
-        [batch.pk, HouseholdChange.Field.SEEN, now, batch.pk, True, False, False],
+        [
+            batch.pk,
+            HouseholdChange.Field.SEEN,
+            now,
+            batch.pk,
+            True,
+            False,
+            True,
+            False,
+        ],
     )
 
 
 def _update_changed(cursor, sql: _Sql, batch) -> None:
     assignments = ", ".join(f"{c} = s.{c}" for c in COPIED)
-    differs = " OR ".join(f"{sql.household}.{c} {sql.differs} s.{c}" for c in COPIED)
     cursor.execute(
         f"UPDATE {sql.household} SET {assignments}, is_seen = %s "
         f"FROM {sql.staging} s WHERE s.batch_id = %s AND s.is_head = %s "
-        f"AND s.has_error = %s AND s.registry_number = {sql.household}.registry_number "
-        f"AND ({differs} OR {sql.household}.is_seen = %s)",
-        [True, batch.pk, True, False, False],
+        f"AND s.has_error = %s AND s.is_changed = %s "
+        f"AND s.registry_number = {sql.household}.registry_number",
+        [True, batch.pk, True, False, True],
     )
 
 

@@ -381,3 +381,18 @@ def test_a_household_apart_without_a_head_is_rejected_once(tmp_path, danzhai):
         batch.errors.values_list("row_number", "column", "value", "reason")
     ) == [(2, "与户主关系", "子女", "No member of this household is its head (户主).")]
     assert (batch.households, batch.new, batch.rejected) == (3, 2, 1)
+
+
+def test_a_row_without_a_registry_number_is_rejected_alone(tmp_path, danzhai):
+    path = write_csv(tmp_path / "export.csv", snapshot(second={"户编号": ""}))
+
+    batch = run(path)
+
+    assert list(
+        batch.errors.values_list("row_number", "column", "value", "reason")
+    ) == [(4, "户编号", "", "No registry number.")]
+    assert (batch.households, batch.new, batch.rejected) == (3, 2, 1)
+    assert sorted(Household.objects.values_list("registry_number", flat=True)) == [
+        FIRST,
+        THIRD,
+    ]
