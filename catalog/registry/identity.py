@@ -83,9 +83,13 @@ def _possible_birth(digits: str) -> bool:
     return known
 
 
-def id_number_hmac(normalised: str) -> str:
-    """Return the hex HMAC-SHA256 of a normalised ID number."""
-    key = settings.REGISTRY_HMAC_KEY.encode()
+def id_number_hmac(normalised: str, key: bytes | None = None) -> str:
+    """Return the hex HMAC-SHA256 of a normalised ID number.
+
+    key defaults to REGISTRY_HMAC_KEY; an import passes it, read once.
+    """
+    if key is None:
+        key = settings.REGISTRY_HMAC_KEY.encode()
     return hmac.digest(key, normalised.encode(), hashlib.sha256).hex()
 
 

@@ -401,6 +401,7 @@ class HeadReader:
 
     def __init__(self, villages: VillageIndex) -> None:
         self.villages = villages
+        self.key = settings.REGISTRY_HMAC_KEY.encode()
         # (column an error is reported in, reader, the columns its answer
         # rests on, the answers so far)
         self.remembered = [
@@ -430,7 +431,7 @@ class HeadReader:
     def read(self, number: int, row: dict, person: str, errors: list) -> dict:
         """Return the fields of the head's row; add its errors to errors."""
         found = {
-            "head_id_hmac": id_number_hmac(person),
+            "head_id_hmac": id_number_hmac(person, self.key),
             "head_id_masked": mask_id_number(person),
         }
         for column, reader in (
@@ -553,6 +554,7 @@ class GroupReader:
         self.members: list[_Member] = []
         self.head_number: int | None = None
         self.head_cells: list[str] | None = None
+        self.head_id: str | None = None
         self.too_many = False
 
     def add(self, number: int, cells: list[str]) -> bool:
@@ -573,10 +575,10 @@ class GroupReader:
         # The rest runs a million times: one function, no more.
         relation = cells[at.relation].strip()
         is_head = relation == fields.HEAD
-        raw_id = cells[at.id_number]
+        person = quick_id_number(cells[at.id_number])
         errors = None
-        if quick_id_number(raw_id) is None or not registry_number:
-            errors = self._row_errors(number, cells)
+        if person is None or not registry_number:
+            errors, person = self._row_errors(number, cells)
         self.stager.person(number, self.registry_number, cells[at.person].strip())
         if len(self.members) >= MAX_MEMBER_ROWS:
             self.too_many = True
@@ -589,41 +591,48 @@ class GroupReader:
             # the household anyway.
             self.head_number = number
             self.head_cells = cells if errors is None else None
+            self.head_id = person
         return True
 
-    def _row_errors(self, number: int, cells: list[str]) -> list | None:
+    def _row_errors(self, number: int, cells: list[str]) -> tuple:
+        """Return the row's own errors (or None) and its normalised ID."""
         row = self.at.row(cells)
-        errors = []
+        errors, person = [], None
         if not self.registry_number:
             reason = _("No registry number.")
             errors.append(_error(number, row, fields.NUMBER, reason))
         try:
-            normalise_id_number(row[fields.ID_NUMBER])
+            person = normalise_id_number(row[fields.ID_NUMBER])
         except InvalidIdNumber as error:
             errors.append(_error(number, row, fields.ID_NUMBER, str(error)))
-        return errors or None
+        return errors or None, person
 
     def finish(self) -> None:
         """Check the household read so far and stage it."""
-        if not self.members:
+        members = self.members
+        if not members:
             return
+        heads = [member for member in members if member.is_head]
         errors: list[fields.RowError] = []
-        staged = self._staged(errors)
+        for member in members:
+            if member.errors:
+                errors += member.errors
+        staged = self._staged(heads, errors)
         if self.registry_number:
-            self._heads(errors)
-            self._contradictions(errors)
+            self._heads(heads, errors)
+            self._contradictions(heads, errors)
         if self.too_many:
             errors.append(self._too_many())
         staged["has_error"] = bool(errors)
         self.stager.household(staged, errors)
         self.members = []
-        self.head_number = self.head_cells = None
+        self.head_number = self.head_cells = self.head_id = None
         self.too_many = False
 
-    def _staged(self, errors: list) -> dict:
+    def _staged(self, heads: list[_Member], errors: list) -> dict:
         # The head's row stands for the household; the first row when it
-        # has no head (the household is rejected then).
-        heads = [member for member in self.members if member.is_head]
+        # has no head (the household is rejected then). Only a head whose
+        # row has no error of its own has its fields read.
         first = heads[0] if heads else self.members[0]
         staged = {
             "row_number": first.number,
@@ -631,17 +640,12 @@ class GroupReader:
             "relation": first.relation,
             "is_head": bool(heads),
         }
-        for member in self.members:
-            errors += member.errors or ()
-            if member.number == self.head_number and self.head_cells is not None:
-                row = self.at.row(self.head_cells)
-                raw = row[fields.ID_NUMBER]
-                person = quick_id_number(raw) or normalise_id_number(raw)
-                staged.update(self.heads.read(first.number, row, person, errors))
+        if self.head_cells is not None:
+            row = self.at.row(self.head_cells)
+            staged.update(self.heads.read(first.number, row, self.head_id, errors))
         return staged
 
-    def _heads(self, errors: list) -> None:
-        heads = [member for member in self.members if member.is_head]
+    def _heads(self, heads: list[_Member], errors: list) -> None:
         if len(heads) == 1:
             return
         if not heads:
@@ -657,10 +661,10 @@ class GroupReader:
             for head in heads[1:]
         ]
 
-    def _contradictions(self, errors: list) -> None:
-        head = next((member for member in self.members if member.is_head), None)
-        if head is None:
+    def _contradictions(self, heads: list[_Member], errors: list) -> None:
+        if not heads:
             return
+        head = heads[0]
         columns = self.at.household_columns
         expected = None
         for member in self.members:
