@@ -6,10 +6,10 @@ Usage (PostgreSQL; the database's name must contain "bench"):
         .venv/bin/python bench/registry_import.py [--households 300000]
 
 The database is dropped, created, migrated and given the demo's counties,
-townships and villages. bench/registry_export.py writes two exports of
---households households (about 3.3 people each): a first one, and the same
-with 1% of households changed. Then it prints the wall time and the peak
-resident memory of
+townships and villages (again before each of --rounds first imports).
+bench/registry_export.py writes two exports of --households households
+(about 3.3 people each): a first one, and the same with 1% of households
+changed. Then it prints the wall time and the peak resident memory of
 
 - a plain PostgreSQL COPY of the first file into a bare table of text
   columns (the reference);
@@ -18,11 +18,15 @@ resident memory of
   forced to read it all again;
 - the changed file.
 
-Each import runs in its own process, so that its peak memory is its own.
+Each import runs in its own process, so that its peak memory is its own;
+the process that reads the second half of a large CSV (see
+catalog/registry/halves.py) has its peak printed beside. Times are wall
+times of the whole command, Django's start included.
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -143,6 +147,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--households", type=int, default=300_000)
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="How many times the COPY and the first import run, each on a "
+        "new database; the medians are compared (this machine's timings "
+        "vary by a third from run to run).",
+    )
+    parser.add_argument(
         "--folder",
         type=Path,
         default=Path(tempfile.gettempdir()) / "fupin-registry-bench",
@@ -155,15 +167,22 @@ def main() -> None:
     args.folder.mkdir(parents=True, exist_ok=True)
 
     first, changed = write_exports(args.folder, args.households)
-    prepare_database(url)
     with open(first, "rb") as export:
         rows = sum(1 for _ in export) - 1
     print(f"{args.households:,} households, {rows:,} person rows; PostgreSQL")
-    reference = copy_reference(url, first)
-    first_import = run_import(url, first, "first import")
+    copies, imports = [], []
+    for _round in range(args.rounds):
+        prepare_database(url)
+        copies.append(copy_reference(url, first))
+        imports.append(run_import(url, first, "first import"))
     run_import(url, first, "same file again")
     run_import(url, first, "same file, read again", "--force")
     run_import(url, changed, "1% of households changed")
+    reference, first_import = statistics.median(copies), statistics.median(imports)
+    print(
+        f"{'medians':>28}: COPY {reference:.1f} s, first import "
+        f"{first_import:.1f} s, over {args.rounds} rounds"
+    )
     print(f"{'first import / COPY':>28}: {first_import / reference:7.1f}×")
     print(TARGETS)
 

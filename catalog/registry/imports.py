@@ -41,7 +41,7 @@ import openpyxl
 import psycopg
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -1255,7 +1255,8 @@ def _insert_new(cursor, sql: _Sql, batch) -> int:
 
 def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
     counties = list(batch.county_codes)
-    if not counties:
+    if not counties or not known_up_to:
+        # Nothing was known before this batch: nothing can be missing.
         return 0
     marks = ", ".join(["%s"] * len(counties))
     missing = (
@@ -1583,19 +1584,7 @@ def _reread_scattered(batch: ImportBatch, path: Path, heads: HeadReader) -> int:
 def _check_and_apply(batch: ImportBatch, progress):
     _save(batch, status=Status.CHECKING)
     check_households(batch)
-    staged = ImportStagingRow.objects.filter(batch_id=batch.pk)
-    batch.households = staged.values("registry_number").distinct().count()
-    batch.rejected = (
-        staged.filter(has_error=True).values("registry_number").distinct().count()
-    )
-    batch.row_errors = ImportRowError.objects.filter(batch=batch).count()
-    batch.snapshot_date = (
-        staged.filter(is_head=True, has_error=False)
-        .exclude(snapshot_date=None)
-        .order_by("-snapshot_date")
-        .values_list("snapshot_date", flat=True)
-        .first()
-    )
+    _count_households(batch)
     if batch.rejected and batch.policy == ImportBatch.Policy.ALL_OR_NOTHING:
         _clear_staging(batch)
         return _finish(
@@ -1629,6 +1618,27 @@ def _check_and_apply(batch: ImportBatch, progress):
         batch.links_flagged,
     )
     return batch
+
+
+def _count_households(batch: ImportBatch) -> None:
+    # One pass over the staging rows: a household read whole is one row, a
+    # scattered one a row per person. Each run of rows without a registry
+    # number counts as a household of its own.
+    whole, scattered = Q(is_person_row=False), Q(is_person_row=True)
+    failed = Q(has_error=True)
+    counts = ImportStagingRow.objects.filter(batch_id=batch.pk).aggregate(
+        whole=Count("id", filter=whole),
+        whole_rejected=Count("id", filter=whole & failed),
+        scattered=Count("registry_number", filter=scattered, distinct=True),
+        scattered_rejected=Count(
+            "registry_number", filter=scattered & failed, distinct=True
+        ),
+        snapshot_date=Max("snapshot_date", filter=Q(is_head=True, has_error=False)),
+    )
+    batch.households = counts["whole"] + counts["scattered"]
+    batch.rejected = counts["whole_rejected"] + counts["scattered_rejected"]
+    batch.snapshot_date = counts["snapshot_date"]
+    batch.row_errors = ImportRowError.objects.filter(batch=batch).count()
 
 
 def _close_interrupted(batch: ImportBatch) -> None:
