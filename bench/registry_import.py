@@ -79,6 +79,14 @@ def prepare_database(url: str) -> None:
     )
 
 
+def checkpoint(url: str) -> None:
+    """Write out what earlier rounds left in memory, so rounds start alike."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CHECKPOINT")
+
+
 def copy_reference(url: str, path: Path) -> float:
     """Return the seconds of COPY of path into a bare table of text columns."""
     import psycopg
@@ -173,6 +181,7 @@ def main() -> None:
     copies, imports = [], []
     for _round in range(args.rounds):
         prepare_database(url)
+        checkpoint(url)
         copies.append(copy_reference(url, first))
         imports.append(run_import(url, first, "first import"))
     run_import(url, first, "same file again")

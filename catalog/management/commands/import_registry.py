@@ -9,6 +9,10 @@ from catalog.models import ImportBatch
 from catalog.registry.imports import import_batch_create, registry_import
 from catalog.registry.reports import row_errors_xlsx
 
+# No monitor thread: with one thread only, an import may read a large file
+# in two processes (catalog.registry.halves).
+tqdm.monitor_interval = 0
+
 SHOWN_ERRORS = 20
 
 
