@@ -56,7 +56,13 @@ class HouseholdAdmin(admin.ModelAdmin):
     list_filter = ("status", "monitoring_kind", "attribute", "main_cause")
     search_fields = ("registry_number", "village__name", "village__code")
     autocomplete_fields = ("village",)
-    readonly_fields = ("head_name_masked", "head_id_masked", "snapshot_date")
+    readonly_fields = (
+        "head_name_masked",
+        "head_id_masked",
+        "snapshot_date",
+        "is_seen",
+        "added_by",
+    )
 
 
 @admin.register(models.BenefitLink)
