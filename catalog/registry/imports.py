@@ -972,10 +972,9 @@ def _write_staging(batch_id: int, rows: list[dict]) -> None:
 
 def _without_nested_loops(cursor) -> None:
     # The tables' statistics lag behind an import (staging was just filled,
-    # households may be as new): a nested loop chosen on them can rescan
-    # the households being inserted into once per row, for hours. Hash
-    # joins take the same seconds whatever the statistics say. Until the
-    # end of the transaction.
+    # households may be as new): a nested loop chosen on them can rescan a
+    # whole table once per row, for hours. Hash joins take the same seconds
+    # whatever the statistics say. Until the end of the transaction.
     if connection.vendor == "postgresql":
         cursor.execute("SET LOCAL enable_nestloop = off")
 
@@ -1146,14 +1145,15 @@ class _Sql:
         postgres = connection.vendor == "postgresql"
         self.differs = "IS DISTINCT FROM" if postgres else "IS NOT"
 
-    def shown(self, table: str, column: str, how: str) -> str:
-        value = f"{table}.{column}"
+    def shown(self, table: str, column: str, how: str, dot: str = ".") -> str:
+        """Return SQL showing table's column as text; dot="_" for h_column."""
+        value = f"{table}{dot}{column}"
         if how == "village":
             return f"(SELECT code FROM {self.village} WHERE id = {value})"
         if how == "bool":
             return f"CASE WHEN {value} THEN 'true' ELSE 'false' END"
         if how == "head":
-            return f"{table}.head_id_masked"
+            return f"{table}{dot}head_id_masked"
         if how == "cast":
             return f"CAST({value} AS TEXT)"
         return value
@@ -1169,7 +1169,7 @@ def apply_batch(batch: ImportBatch) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [APPLY_LOCK_KEY])
-            _without_nested_loops(cursor)
+        _without_nested_loops(cursor)
         cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {sql.household}")
         known_up_to = cursor.fetchone()[0]
         if _mark_changed(cursor, sql, batch):
@@ -1219,34 +1219,34 @@ def _mark_changed(cursor, sql: _Sql, batch) -> int:
 
 
 def _record_changes(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
+    """Write a history row per field that differs, in one statement.
+
+    The changed households are joined once (the CTE); each field's rows
+    are a branch of one INSERT, not a join of their own.
+    """
+    columns = sorted({column for _f, column, _h in TRACKED} | {"head_id_masked"})
+    picked = ", ".join(f"h.{c} AS h_{c}, s.{c} AS s_{c}" for c in columns)
+    branches, params = [], []
     for field, column, how in TRACKED:
-        cursor.execute(
-            f"INSERT INTO {sql.change} "
-            "(household_id, batch_id, field, old_value, new_value, created_at) "
-            f"SELECT h.id, %s, %s, {sql.shown('h', column, how)}, "
-            f"{sql.shown('s', column, how)}, %s "
-            f"FROM {sql.household} h, {sql.staging} s "
-            f"WHERE {VALID_HEADS} AND h.id <= %s "
-            f"AND h.{column} {sql.differs} s.{column}",
-            [batch.pk, field, now, batch.pk, True, False, True, known_up_to],
+        branches.append(
+            f"SELECT id, %s, %s, {sql.shown('h', column, how, '_')}, "
+            f"{sql.shown('s', column, how, '_')}, %s FROM changed "
+            f"WHERE h_{column} {sql.differs} s_{column}"
         )
+        params += [batch.pk, field, now]
     # Back in the file after an export that left it out.
+    branches.append(
+        "SELECT id, %s, %s, 'false', 'true', %s FROM changed WHERE h_is_seen = %s"
+    )
+    params += [batch.pk, HouseholdChange.Field.SEEN, now, False]
     cursor.execute(
+        f"WITH changed AS (SELECT h.id AS id, h.is_seen AS h_is_seen, {picked} "
+        f"FROM {sql.household} h, {sql.staging} s "
+        f"WHERE {VALID_HEADS} AND h.id <= %s) "
         f"INSERT INTO {sql.change} "
         "(household_id, batch_id, field, old_value, new_value, created_at) "
-        f"SELECT h.id, %s, %s, 'false', 'true', %s "
-        f"FROM {sql.household} h, {sql.staging} s "
-        f"WHERE {VALID_HEADS} AND h.is_seen = %s",
-        [
-            batch.pk,
-            HouseholdChange.Field.SEEN,
-            now,
-            batch.pk,
-            True,
-            False,
-            True,
-            False,
-        ],
+        + " UNION ALL ".join(branches),
+        [batch.pk, True, False, True, known_up_to, *params],
     )
 
 
