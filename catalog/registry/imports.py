@@ -816,13 +816,8 @@ def _write_people(batch_id: int, lines: list[str]) -> None:
     )
 
 
-HOUSEHOLD_LINE_FIELDS = [
-    "batch_id",
-    "row_number",
-    "registry_number",
-    "relation",
-    "is_head",
-    "has_error",
+# What of a staged head becomes the Household, in _household_line's order.
+COPIED = (
     "village_id",
     "size",
     "status",
@@ -835,6 +830,15 @@ HOUSEHOLD_LINE_FIELDS = [
     "head_id_hmac",
     "head_id_masked",
     "snapshot_date",
+)
+HOUSEHOLD_LINE_FIELDS = [
+    "batch_id",
+    "row_number",
+    "registry_number",
+    "relation",
+    "is_head",
+    "has_error",
+    *COPIED,
     "person_number",
     "household_values",
     "is_person_row",
@@ -1112,20 +1116,6 @@ TRACKED = (
     (HouseholdChange.Field.RISK_ELIMINATED, "is_risk_eliminated", "bool"),
     (HouseholdChange.Field.FIRST_IDENTIFIED, "first_identified_year", "cast"),
     (HouseholdChange.Field.HEAD, "head_id_hmac", "head"),
-)
-COPIED = (
-    "village_id",
-    "size",
-    "status",
-    "attribute",
-    "main_cause",
-    "first_identified_year",
-    "monitoring_kind",
-    "is_risk_eliminated",
-    "head_name_masked",
-    "head_id_hmac",
-    "head_id_masked",
-    "snapshot_date",
 )
 
 
