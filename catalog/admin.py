@@ -5,6 +5,7 @@ are visible, and neither can be typed in here (imports set them).
 """
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from catalog import models
 
@@ -42,6 +43,31 @@ class VillageAdmin(admin.ModelAdmin):
     autocomplete_fields = ("township",)
 
 
+class HouseholdChangeInline(admin.TabularInline):
+    """The household's history as imports wrote it; nobody edits it here."""
+
+    model = models.HouseholdChange
+    fields = ("created_at", "batch", "field", "old_display", "new_display")
+    readonly_fields = fields
+    ordering = ("-created_at", "-pk")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("old value"))
+    def old_display(self, change) -> str:
+        return change.old_display()
+
+    @admin.display(description=_("new value"))
+    def new_display(self, change) -> str:
+        return change.new_display()
+
+
 @admin.register(models.Household)
 class HouseholdAdmin(admin.ModelAdmin):
     list_display = (
@@ -56,13 +82,32 @@ class HouseholdAdmin(admin.ModelAdmin):
     list_filter = ("status", "monitoring_kind", "attribute", "main_cause")
     search_fields = ("registry_number", "village__name", "village__code")
     autocomplete_fields = ("village",)
+    # What the registry says is only changed by importing its exports, so
+    # that every change has its batch in the household's history.
     readonly_fields = (
+        "registry_number",
+        "village",
+        "size",
+        "status",
+        "attribute",
+        "main_cause",
+        "first_identified_year",
+        "monitoring_kind",
+        "is_risk_eliminated",
         "head_name_masked",
         "head_id_masked",
         "snapshot_date",
         "is_seen",
         "added_by",
     )
+    inlines = [HouseholdChangeInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Households are never deleted: past sales are attributed to them.
+        return False
 
 
 @admin.register(models.BenefitLink)

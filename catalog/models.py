@@ -503,6 +503,8 @@ class ImportBatch(models.Model):
     changed = models.PositiveIntegerField(_("changed"), default=0)
     unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
     not_seen = models.PositiveIntegerField(_("not seen"), default=0)
+    # In the file but kept from a newer export, so left as they were.
+    outdated = models.PositiveIntegerField(_("older than kept"), default=0)
     rejected = models.PositiveIntegerField(_("rejected households"), default=0)
     row_errors = models.PositiveIntegerField(_("row errors"), default=0)
     links_flagged = models.PositiveIntegerField(_("links flagged"), default=0)
@@ -579,6 +581,33 @@ class HouseholdChange(models.Model):
         ordering = ["household", "created_at", "pk"]
         verbose_name = _("household change")
         verbose_name_plural = _("household changes")
+
+    def old_display(self) -> str:
+        return self._shown(self.old_value)
+
+    def new_display(self) -> str:
+        return self._shown(self.new_value)
+
+    def _shown(self, value: str) -> str:
+        # History keeps the stored codes, which stay true when labels are
+        # reworded; people read the labels of the current language.
+        if self.field in (self.Field.RISK_ELIMINATED, self.Field.SEEN):
+            return str(_("yes") if value == "true" else _("no"))
+        labels = dict(_CHANGE_CHOICES.get(self.field, ()))
+        if self.field == self.Field.STATUS and value.isdigit():
+            value = int(value)
+        if value in labels:
+            return str(labels[value])
+        return str(value) or "—"
+
+
+# The choices a history field's stored values come from.
+_CHANGE_CHOICES = {
+    HouseholdChange.Field.STATUS: Household.Status.choices,
+    HouseholdChange.Field.ATTRIBUTE: Household.Attribute.choices,
+    HouseholdChange.Field.MAIN_CAUSE: Household.Cause.choices,
+    HouseholdChange.Field.MONITORING: Household.Monitoring.choices,
+}
 
 
 class ImportStagingRow(models.Model):

@@ -80,15 +80,17 @@ class ImportDetailView(View):
 
     def get(self, request, pk):
         batch = get_object_or_404(ImportBatch, pk=pk)
+        flagged = batch.flagged_links.select_related("producer", "household__village")
+        changes = batch.household_changes.select_related("household")
         context = {
             "batch": batch,
+            "shown": SHOWN_ERRORS,
             "errors": batch.errors.all()[:SHOWN_ERRORS],
-            "flagged": batch.flagged_links.select_related(
-                "producer", "household__village"
-            )[:SHOWN_ERRORS],
-            "changes": batch.household_changes.select_related("household")[
-                :SHOWN_ERRORS
-            ],
+            "errors_total": batch.errors.count(),
+            "flagged": flagged[:SHOWN_ERRORS],
+            "flagged_total": flagged.count(),
+            "changes": changes[:SHOWN_ERRORS],
+            "changes_total": changes.count(),
         }
         return render(request, self.template_name, context)
 
@@ -98,7 +100,7 @@ def import_progress(request, pk):
     """Answer the batch's status and counts, for the page to poll."""
     batch = get_object_or_404(ImportBatch, pk=pk)
     names = ("rows_read", "households", "new", "changed", "unchanged")
-    names += ("not_seen", "rejected", "row_errors", "links_flagged")
+    names += ("outdated", "not_seen", "rejected", "row_errors", "links_flagged")
     return JsonResponse(
         {
             "status": batch.status,

@@ -145,6 +145,7 @@ class ImportResult:
     new: int = 0
     changed: int = 0
     unchanged: int = 0
+    outdated: int = 0
     not_seen: int = 0
     rejected: int = 0
     errors: list[RowError] = field(default_factory=list)
@@ -160,6 +161,7 @@ class ImportResult:
             new=batch.new,
             changed=batch.changed,
             unchanged=batch.unchanged,
+            outdated=batch.outdated,
             not_seen=batch.not_seen,
             rejected=batch.rejected,
             errors=errors,

@@ -1165,6 +1165,7 @@ def apply_batch(batch: ImportBatch) -> None:
         if _mark_changed(cursor, sql, batch):
             _record_changes(cursor, sql, batch, known_up_to, now)
             _update_changed(cursor, sql, batch)
+        batch.outdated = _count_outdated(cursor, sql, batch) if known_up_to else 0
         batch.new = _insert_new(cursor, sql, batch)
         batch.not_seen = _mark_not_seen(cursor, sql, batch, known_up_to, now)
     changed = (
@@ -1178,7 +1179,7 @@ def apply_batch(batch: ImportBatch) -> None:
         batch_id=batch.pk, is_head=True, has_error=False
     ).count()
     batch.changed = changed
-    batch.unchanged = applied - batch.new - changed
+    batch.unchanged = applied - batch.new - changed - batch.outdated
 
 
 # The batch's heads of households without errors whose household changed,
@@ -1189,23 +1190,42 @@ VALID_HEADS = (
 )
 
 
+# A household kept from a later export than the staged row s: an older
+# file handed in late must not undo what the newer one said.
+KEPT_IS_NEWER = "h.snapshot_date > {row}.snapshot_date"
+
+
 def _mark_changed(cursor, sql: _Sql, batch) -> int:
     """Mark the batch's heads whose household differs from the one kept.
 
     One pass over the households instead of one per field recorded: after
     it, history and updates only visit the households that changed (a few
-    thousand in a new export, none in the same one again).
+    thousand in a new export, none in the same one again). Households kept
+    from a newer export are left alone (NULL dates compare as not newer).
     """
     row = sql.staging
     differs = " OR ".join(f"h.{c} {sql.differs} {row}.{c}" for c in COPIED)
+    newer = KEPT_IS_NEWER.format(row=row)
     cursor.execute(
         f"UPDATE {row} SET is_changed = %s WHERE batch_id = %s AND is_head = %s "
         f"AND has_error = %s AND EXISTS (SELECT 1 FROM {sql.household} h "
         f"WHERE h.registry_number = {row}.registry_number "
-        f"AND ({differs} OR h.is_seen = %s))",
-        [True, batch.pk, True, False, False],
+        f"AND ({differs} OR h.is_seen = %s) AND NOT COALESCE({newer}, %s))",
+        [True, batch.pk, True, False, False, False],
     )
     return cursor.rowcount
+
+
+def _count_outdated(cursor, sql: _Sql, batch) -> int:
+    """Count the batch's households whose kept data is from a newer export."""
+    newer = KEPT_IS_NEWER.format(row="s")
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {sql.staging} s JOIN {sql.household} h "
+        f"ON h.registry_number = s.registry_number WHERE s.batch_id = %s "
+        f"AND s.is_head = %s AND s.has_error = %s AND {newer}",
+        [batch.pk, True, False],
+    )
+    return cursor.fetchone()[0]
 
 
 def _record_changes(cursor, sql: _Sql, batch, known_up_to: int, now) -> None:
@@ -1272,18 +1292,24 @@ def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
         # Nothing was known before this batch: nothing can be missing.
         return 0
     marks = ", ".join(["%s"] * len(counties))
+    # Missing from an older export says nothing about a household that a
+    # newer one listed.
+    not_newer, dated = "", []
+    if batch.snapshot_date:
+        not_newer = "AND (h.snapshot_date IS NULL OR h.snapshot_date <= %s) "
+        dated = [batch.snapshot_date]
     missing = (
         f"SELECT h.id FROM {sql.household} h "
         f"JOIN {sql.village} v ON v.id = h.village_id "
         f"JOIN {sql.township} t ON t.id = v.township_id "
         f"JOIN {sql.county} c ON c.id = t.county_id "
         f"WHERE c.code IN ({marks}) AND h.is_seen = %s AND h.id <= %s "
-        f"AND NOT EXISTS (SELECT 1 FROM {sql.staging} s WHERE s.batch_id = %s "
-        f"AND s.registry_number = h.registry_number)"
+        f"{not_newer}AND NOT EXISTS (SELECT 1 FROM {sql.staging} s "
+        "WHERE s.batch_id = %s AND s.registry_number = h.registry_number)"
     )
     # Households this batch added are in its file by definition: only
     # those known before it are looked for (none at a first import).
-    params = [*counties, True, known_up_to, batch.pk]
+    params = [*counties, True, known_up_to, *dated, batch.pk]
     cursor.execute(
         f"INSERT INTO {sql.change} "
         "(household_id, batch_id, field, old_value, new_value, created_at) "
@@ -1292,11 +1318,14 @@ def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
     )
     if not cursor.rowcount:
         return 0
+    # Being left out is what this export says of the household: its date
+    # is the household's now, so an export older than it cannot undo it.
     cursor.execute(
-        f"UPDATE {sql.household} SET is_seen = %s WHERE id IN ("
+        f"UPDATE {sql.household} SET is_seen = %s, "
+        "snapshot_date = COALESCE(%s, snapshot_date) WHERE id IN ("
         f"SELECT household_id FROM {sql.change} WHERE batch_id = %s "
         f"AND field = %s AND new_value = 'false')",
-        [False, batch.pk, HouseholdChange.Field.SEEN],
+        [False, batch.snapshot_date, batch.pk, HouseholdChange.Field.SEEN],
     )
     return cursor.rowcount
 
@@ -1632,20 +1661,33 @@ def _check_and_apply(batch: ImportBatch, progress):
         apply_batch(batch)
         batch.links_flagged, batch.links_cleared = links_recheck(batch=batch)
         _clear_staging(batch)
-        _finish(batch, Status.APPLIED, "")
+        _finish(batch, Status.APPLIED, _outdated_message(batch))
         _close_interrupted(batch)
     logger.info(
         "registry import applied batch=%s new=%d changed=%d unchanged=%d "
-        "not_seen=%d rejected=%d links_flagged=%d",
+        "outdated=%d not_seen=%d rejected=%d links_flagged=%d",
         batch.pk,
         batch.new,
         batch.changed,
         batch.unchanged,
+        batch.outdated,
         batch.not_seen,
         batch.rejected,
         batch.links_flagged,
     )
     return batch
+
+
+def _outdated_message(batch: ImportBatch) -> str:
+    if not batch.outdated:
+        return ""
+    return ngettext(
+        "%(count)d household was left as it is: the registry kept holds "
+        "newer data for it than this file's.",
+        "%(count)d households were left as they are: the registry kept holds "
+        "newer data for them than this file's.",
+        batch.outdated,
+    ) % {"count": batch.outdated}
 
 
 def _count_households(batch: ImportBatch) -> None:

@@ -188,6 +188,44 @@ def test_a_household_back_in_a_later_export_is_seen_again(tmp_path, danzhai):
     assert Household.objects.get(registry_number=THIRD).is_seen is True
 
 
+def test_an_older_export_handed_in_late_changes_nothing_newer(tmp_path, danzhai):
+    villages, _elsewhere = danzhai
+    run(write_csv(tmp_path / "2023.csv", snapshot()))
+    newer = snapshot(
+        "2024/6/30",
+        first={"户类型": "低保脱贫户(不再享受政策)"},
+        second={"行政村": "马寨村"},
+        third=False,
+    )
+    run(write_csv(tmp_path / "2024.csv", newer))
+    kept = history(FIRST), history(SECOND), history(THIRD)
+    # An export dated between the two, which left out the first household
+    # and names the second in its old village.
+    older = snapshot("2024/3/31")[2:]
+
+    batch = run(write_csv(tmp_path / "2024-03.csv", older))
+
+    assert batch.status == ImportBatch.Status.APPLIED
+    assert (batch.new, batch.changed, batch.unchanged) == (0, 0, 0)
+    assert (batch.outdated, batch.not_seen) == (2, 0)
+    assert batch.message == (
+        "2 households were left as they are: the registry kept holds newer "
+        "data for them than this file's."
+    )
+    assert (history(FIRST), history(SECOND), history(THIRD)) == kept
+    first = Household.objects.get(registry_number=FIRST)
+    second = Household.objects.get(registry_number=SECOND)
+    third = Household.objects.get(registry_number=THIRD)
+    assert (first.is_seen, str(first.snapshot_date)) == (True, "2024-06-30")
+    assert first.status == Household.Status.OUT_UNSUPPORTED
+    assert (second.village, str(second.snapshot_date)) == (
+        villages["马寨村"],
+        "2024-06-30",
+    )
+    # Left out of the newer export: an older one cannot bring it back.
+    assert (third.is_seen, str(third.snapshot_date)) == (False, "2024-06-30")
+
+
 def sale(link: BenefitLink) -> AttributionEntry:
     """Place an order of the link's producer's product; return its entry."""
     record = factories.StockRecordFactory(

@@ -17,6 +17,7 @@ from tests.catalog.test_registry_batches import (  # noqa: F401
     THIRD,
     bad_second_household,
     danzhai,
+    run,
     snapshot,
 )
 from tests.catalog.test_registry_import import write_csv
@@ -104,6 +105,7 @@ def test_the_progress_of_an_import_answers_as_json(
         "new": 3,
         "changed": 0,
         "unchanged": 0,
+        "outdated": 0,
         "not_seen": 0,
         "rejected": 0,
         "row_errors": 0,
@@ -172,3 +174,105 @@ def test_a_producers_staff_see_only_their_own_flags(client):
 
     links = list(page.context["links"])
     assert [link.producer for link in links] == [mine]
+
+
+def _english_run(path):
+    with translation.override("en"):
+        return run(path)
+
+
+def test_the_changes_of_an_import_read_as_words_not_codes(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    newer = snapshot(
+        "2024/6/30",
+        first={"户类型": "低保脱贫户(不再享受政策)"},
+        third=False,
+    )
+    batch = _english_run(write_csv(tmp_path / "2024.csv", newer))
+
+    page = staff.get(reverse("registry-dashboard:import-detail", args=[batch.pk]))
+
+    with translation.override("en"):
+        rows = [
+            (c.household.registry_number, c.old_display(), c.new_display())
+            for c in page.context["changes"]
+        ]
+
+    assert rows == [
+        (
+            FIRST,
+            "out of poverty, still supported",
+            "out of poverty, no longer supported",
+        ),
+        (THIRD, "yes", "no"),
+    ]
+    text = page.content.decode()
+    # The page is in the shop's language.
+    assert "<td>已脱贫（享受政策）</td><td>已脱贫（不再享受政策）</td>" in text
+    assert "<td>是</td><td>否</td>" in text
+    assert 'class="text-muted small">前' not in text
+
+
+def test_a_long_list_says_how_much_of_it_is_shown(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+    monkeypatch,
+):
+    monkeypatch.setattr("catalog.dashboard.views.SHOWN_ERRORS", 1)
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    newer = snapshot("2024/6/30", second={"行政村": "马寨村"}, third=False)
+    batch = _english_run(write_csv(tmp_path / "2024.csv", newer))
+
+    page = staff.get(reverse("registry-dashboard:import-detail", args=[batch.pk]))
+
+    assert len(page.context["changes"]) == 1
+    text = page.content.decode()
+    assert text.count("前 1 条，共 2 条。") == 1
+
+
+def test_the_admin_shows_a_households_history_and_keeps_it(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    batch = _english_run(write_csv(tmp_path / "2024.csv", snapshot(third=False)))
+    third = Household.objects.get(registry_number=THIRD)
+    page_url = reverse("admin:catalog_household_change", args=[third.pk])
+
+    page = staff.get(page_url)
+    change = third.changes.get()
+    edit = staff.post(
+        page_url,
+        {
+            "status": "0",
+            "size": "9",
+            "exit_year": "",
+            "changes-TOTAL_FORMS": "1",
+            "changes-INITIAL_FORMS": "1",
+            "changes-0-id": str(change.pk),
+            "changes-0-household": str(third.pk),
+        },
+    )
+    delete = staff.get(reverse("admin:catalog_household_delete", args=[third.pk]))
+    add = staff.get(reverse("admin:catalog_household_add"))
+
+    with translation.override("en"):
+        inline = page.context["inline_admin_formsets"][0]
+        shown = [
+            (form.original.batch_id, form.original.field, form.original.new_display())
+            for form in inline
+        ]
+    assert shown == [(batch.pk, "is_seen", "no")]
+    third.refresh_from_db()
+    assert (edit.status_code, third.status, third.size) == (
+        302,
+        Household.Status.OUT_SUPPORTED,
+        1,
+    )
+    assert (delete.status_code, add.status_code) == (403, 403)

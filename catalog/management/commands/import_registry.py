@@ -69,7 +69,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"rows {batch.rows_read}, households {batch.households}: "
             f"new {batch.new}, changed {batch.changed}, unchanged "
-            f"{batch.unchanged}, not seen {batch.not_seen}, rejected "
+            f"{batch.unchanged}, older than kept {batch.outdated}, "
+            f"not seen {batch.not_seen}, rejected "
             f"{batch.rejected}; links flagged {batch.links_flagged}, "
             f"cleared {batch.links_cleared}"
         )
