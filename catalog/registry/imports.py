@@ -93,6 +93,8 @@ STAGING_CHUNK = 5000
 PROGRESS_EVERY = 20000
 # Keeps two imports from applying at the same moment (PostgreSQL).
 APPLY_LOCK_KEY = 0x46505245  # "FPRE"
+# How much of a file's start is looked at to tell text from binary.
+BINARY_SNIFF_BYTES = 8192
 
 
 class ImportRefused(Exception):
@@ -130,7 +132,14 @@ def open_rows(path: Path) -> Iterator[RowSource]:
     if size == 0:
         raise ImportRefused(_("The file is empty."), code="empty")
     with open(path, "rb") as stream:
-        is_xlsx = stream.read(len(fields.ZIP_MAGIC)) == fields.ZIP_MAGIC
+        start = stream.read(BINARY_SNIFF_BYTES)
+    is_xlsx = start.startswith(fields.ZIP_MAGIC)
+    if not is_xlsx and b"\x00" in start:
+        # No CSV export holds a NUL byte: a picture or a PDF renamed.
+        raise ImportRefused(
+            _("The file is not a CSV or Excel export of the registry."),
+            code="not_a_file",
+        )
     if is_xlsx:
         with _xlsx_rows(path) as source:
             yield source

@@ -249,7 +249,9 @@ def test_a_100_mb_file_of_garbage_is_refused_without_using_its_size_in_memory(
     path = tmp_path / "garbage.csv"
     with open(path, "wb") as out:
         for _ in range(100):
-            out.write(os.urandom(1024 * 1024))
+            # Without NUL bytes, which would give it away at once: all of it
+            # goes through the CSV reader.
+            out.write(os.urandom(1024 * 1024).replace(b"\x00", b"\x01"))
 
     tracemalloc.start()
     batch = run(path)
@@ -260,3 +262,20 @@ def test_a_100_mb_file_of_garbage_is_refused_without_using_its_size_in_memory(
     assert batch.message == "The file is not a CSV or Excel export of the registry."
     assert peak < 20 * 1024 * 1024
     assert Household.objects.count() == 0
+
+
+def test_a_picture_renamed_as_a_workbook_is_refused_before_reading(tmp_path):
+    path = tmp_path / "丹寨县2023.xlsx"
+    # A PNG signature and header chunk, as a phone's screenshot begins.
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x04\x38" + b"\x00" * 64
+    )
+
+    batch = run(path)
+
+    assert (batch.status, batch.failure, batch.file_format) == (
+        "failed",
+        "not_a_file",
+        "",
+    )
+    assert batch.message == "The file is not a CSV or Excel export of the registry."
