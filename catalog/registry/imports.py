@@ -1329,12 +1329,12 @@ def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
         return 0
     # Being left out is what this export says of the household: its date
     # is the household's now, so an export older than it cannot undo it.
+    dating = ", snapshot_date = %s" if batch.snapshot_date else ""
     cursor.execute(
-        f"UPDATE {sql.household} SET is_seen = %s, "
-        "snapshot_date = COALESCE(%s, snapshot_date) WHERE id IN ("
+        f"UPDATE {sql.household} SET is_seen = %s{dating} WHERE id IN ("
         f"SELECT household_id FROM {sql.change} WHERE batch_id = %s "
         f"AND field = %s AND new_value = 'false')",
-        [False, batch.snapshot_date, batch.pk, HouseholdChange.Field.SEEN],
+        [False, *dated, batch.pk, HouseholdChange.Field.SEEN],
     )
     return cursor.rowcount
 
