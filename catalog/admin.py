@@ -59,6 +59,9 @@ class HouseholdChangeInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None) -> bool:
         return False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("batch")
+
     @admin.display(description=_("old value"))
     def old_display(self, change) -> str:
         return change.old_display()

@@ -582,6 +582,20 @@ class HouseholdChange(models.Model):
         verbose_name = _("household change")
         verbose_name_plural = _("household changes")
 
+    # Village codes to names, for the changes of a page; filled by
+    # with_village_names so that a page asks once, not once per change.
+    village_names: dict[str, str] = {}
+
+    @classmethod
+    def with_village_names(cls, changes) -> list["HouseholdChange"]:
+        changes = list(changes)
+        moves = [c for c in changes if c.field == cls.Field.VILLAGE]
+        codes = {code for c in moves for code in (c.old_value, c.new_value)}
+        names = dict(Village.objects.filter(code__in=codes).values_list("code", "name"))
+        for change in moves:
+            change.village_names = names
+        return changes
+
     def old_display(self) -> str:
         return self._shown(self.old_value)
 
@@ -593,6 +607,8 @@ class HouseholdChange(models.Model):
         # reworded; people read the labels of the current language.
         if self.field in (self.Field.RISK_ELIMINATED, self.Field.SEEN):
             return str(_("yes") if value == "true" else _("no"))
+        if self.field == self.Field.VILLAGE and value in self.village_names:
+            return f"{self.village_names[value]} ({value})"
         labels = dict(_CHANGE_CHOICES.get(self.field, ()))
         if self.field == self.Field.STATUS and value.isdigit():
             value = int(value)

@@ -22,7 +22,7 @@ from django.views import View
 from django.views.generic import ListView
 
 from catalog.dashboard.forms import ImportUploadForm
-from catalog.models import BenefitLink, ImportBatch
+from catalog.models import BenefitLink, HouseholdChange, ImportBatch
 from catalog.registry.imports import import_batch_create
 from catalog.registry.reports import row_errors_xlsx
 from catalog.tasks import registry_import_task
@@ -81,7 +81,9 @@ class ImportDetailView(View):
     def get(self, request, pk):
         batch = get_object_or_404(ImportBatch, pk=pk)
         flagged = batch.flagged_links.select_related("producer", "household__village")
-        changes = batch.household_changes.select_related("household")
+        changes = batch.household_changes.select_related("household").order_by(
+            "household__registry_number", "pk"
+        )
         context = {
             "batch": batch,
             "shown": SHOWN_ERRORS,
@@ -89,7 +91,7 @@ class ImportDetailView(View):
             "errors_total": batch.errors.count(),
             "flagged": flagged[:SHOWN_ERRORS],
             "flagged_total": flagged.count(),
-            "changes": changes[:SHOWN_ERRORS],
+            "changes": HouseholdChange.with_village_names(changes[:SHOWN_ERRORS]),
             "changes_total": changes.count(),
         }
         return render(request, self.template_name, context)

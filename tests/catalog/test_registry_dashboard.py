@@ -14,6 +14,7 @@ from catalog.models import BenefitLink, Household, ImportBatch
 from tests import factories
 from tests.catalog.test_registry_batches import (  # noqa: F401
     FIRST,
+    SECOND,
     THIRD,
     bad_second_household,
     danzhai,
@@ -190,6 +191,7 @@ def test_the_changes_of_an_import_read_as_words_not_codes(
     newer = snapshot(
         "2024/6/30",
         first={"户类型": "低保脱贫户(不再享受政策)"},
+        second={"行政村": "马寨村"},
         third=False,
     )
     batch = _english_run(write_csv(tmp_path / "2024.csv", newer))
@@ -202,7 +204,9 @@ def test_the_changes_of_an_import_read_as_words_not_codes(
             for c in page.context["changes"]
         ]
 
+    # By registry number.
     assert rows == [
+        (SECOND, "青杠村 (522636100201)", "马寨村 (522636100202)"),
         (
             FIRST,
             "out of poverty, still supported",
