@@ -89,17 +89,8 @@ class HouseholdAdmin(admin.ModelAdmin):
     # that every change has its batch in the household's history.
     readonly_fields = (
         "registry_number",
-        "village",
-        "size",
-        "status",
-        "attribute",
-        "main_cause",
-        "first_identified_year",
-        "monitoring_kind",
-        "is_risk_eliminated",
-        "head_name_masked",
-        "head_id_masked",
-        "snapshot_date",
+        # The head's ID number shows masked only, never as its HMAC.
+        *(f for f in models.Household.FROM_REGISTRY if f != "head_id_hmac"),
         "is_seen",
         "added_by",
     )

@@ -211,6 +211,22 @@ class Household(models.Model):
         SUDDEN_HARDSHIP = "sudden", _("household in sudden hardship")
 
     ELIGIBLE_STATUSES = (Status.NOT_OUT, Status.OUT_SUPPORTED, Status.RELAPSED)
+    # What an import takes from the registry's export, and nothing else
+    # sets (the order is that of the importer's staging lines).
+    FROM_REGISTRY = (
+        "village",
+        "size",
+        "status",
+        "attribute",
+        "main_cause",
+        "first_identified_year",
+        "monitoring_kind",
+        "is_risk_eliminated",
+        "head_name_masked",
+        "head_id_hmac",
+        "head_id_masked",
+        "snapshot_date",
+    )
 
     # Unique and indexed through Meta, not unique=True/db_index=True: those
     # also build a pattern-matching index on PostgreSQL that no query uses

@@ -826,20 +826,7 @@ def _write_people(batch_id: int, lines: list[str]) -> None:
 
 
 # What of a staged head becomes the Household, in _household_line's order.
-COPIED = (
-    "village_id",
-    "size",
-    "status",
-    "attribute",
-    "main_cause",
-    "first_identified_year",
-    "monitoring_kind",
-    "is_risk_eliminated",
-    "head_name_masked",
-    "head_id_hmac",
-    "head_id_masked",
-    "snapshot_date",
-)
+COPIED = tuple(Household._meta.get_field(f).column for f in Household.FROM_REGISTRY)
 HOUSEHOLD_LINE_FIELDS = [
     "batch_id",
     "row_number",

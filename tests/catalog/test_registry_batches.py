@@ -100,6 +100,16 @@ def snapshot(date="2023/12/31", *, first=None, second=None, third=True):
     return rows
 
 
+def mid_2024():
+    """Return the next export: the first exits, the second moves, no third."""
+    return snapshot(
+        "2024/6/30",
+        first={"户类型": "低保脱贫户(不再享受政策)"},
+        second={"行政村": "马寨村"},
+        third=False,
+    )
+
+
 def run(path, **options):
     batch = import_batch_create(
         path=path, file_name=path.name, source="test", **options
@@ -150,12 +160,7 @@ def test_a_newer_export_records_exits_moves_and_households_not_seen(tmp_path, da
     villages, elsewhere = danzhai
     outside = factories.HouseholdFactory(village=elsewhere)
     run(write_csv(tmp_path / "2023.csv", snapshot()))
-    newer = snapshot(
-        "2024/6/30",
-        first={"户类型": "低保脱贫户(不再享受政策)"},
-        second={"行政村": "马寨村"},
-        third=False,
-    )
+    newer = mid_2024()
 
     batch = run(write_csv(tmp_path / "2024.csv", newer))
 
@@ -191,12 +196,7 @@ def test_a_household_back_in_a_later_export_is_seen_again(tmp_path, danzhai):
 def test_an_older_export_handed_in_late_changes_nothing_newer(tmp_path, danzhai):
     villages, _elsewhere = danzhai
     run(write_csv(tmp_path / "2023.csv", snapshot()))
-    newer = snapshot(
-        "2024/6/30",
-        first={"户类型": "低保脱贫户(不再享受政策)"},
-        second={"行政村": "马寨村"},
-        third=False,
-    )
+    newer = mid_2024()
     run(write_csv(tmp_path / "2024.csv", newer))
     kept = history(FIRST), history(SECOND), history(THIRD)
     # An export dated between the two, which left out the first household

@@ -18,6 +18,7 @@ from tests.catalog.test_registry_batches import (  # noqa: F401
     THIRD,
     bad_second_household,
     danzhai,
+    mid_2024,
     run,
     snapshot,
 )
@@ -188,12 +189,7 @@ def test_the_changes_of_an_import_read_as_words_not_codes(
     danzhai,  # noqa: F811
 ):
     _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
-    newer = snapshot(
-        "2024/6/30",
-        first={"户类型": "低保脱贫户(不再享受政策)"},
-        second={"行政村": "马寨村"},
-        third=False,
-    )
+    newer = mid_2024()
     batch = _english_run(write_csv(tmp_path / "2024.csv", newer))
 
     page = staff.get(reverse("registry-dashboard:import-detail", args=[batch.pk]))
