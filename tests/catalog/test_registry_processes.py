@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import translation
 
@@ -293,3 +293,47 @@ def test_a_large_export_is_read_in_two_halves_like_in_one(
 def run_here(path: Path) -> ImportBatch:
     batch = imports.import_batch_create(path=path, file_name=path.name, source="test")
     return imports.registry_import(batch=batch, path=path)
+
+
+def village_keys() -> list[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'catalog_household'::regclass AND contype = 'f'"
+        )
+        return sorted(cursor.fetchall())
+
+
+def test_a_first_import_checks_the_village_key_once_and_keeps_it(
+    tmp_path, villages, postgres_only, monkeypatch
+):
+    before = village_keys()
+    checked_once = []
+    real = imports._village_key_checked_once
+
+    def spied(cursor, sql):
+        checked_once.append(True)
+        return real(cursor, sql)
+
+    monkeypatch.setattr(imports, "_village_key_checked_once", spied)
+
+    first = run_here(export_of(tmp_path, 30))
+    (tmp_path / "later").mkdir()
+    later = run_here(export_of(tmp_path / "later", 40))
+
+    # Only into the empty registry.
+    assert (first.status, first.new, later.new, checked_once) == (
+        "applied",
+        30,
+        10,
+        [True],
+    )
+    assert village_keys() == before
+    assert [definition for _name, definition in before] == [
+        "FOREIGN KEY (village_id) REFERENCES catalog_village(id) "
+        "DEFERRABLE INITIALLY DEFERRED"
+    ]
+    # The key holds again: a household of no village is refused.
+    household = Household.objects.first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Household.objects.filter(pk=household.pk).update(village_id=10**9)
