@@ -88,7 +88,6 @@ class ImportDetailView(View):
             "batch": batch,
             "shown": SHOWN_ERRORS,
             "errors": batch.errors.all()[:SHOWN_ERRORS],
-            "errors_total": batch.errors.count(),
             "flagged": flagged[:SHOWN_ERRORS],
             "flagged_total": flagged.count(),
             "changes": HouseholdChange.with_village_names(changes[:SHOWN_ERRORS]),

@@ -1128,8 +1128,8 @@ class _Sql:
             Village._meta.get_field("township").related_model._meta.db_table
         )
         self.county = quote(County._meta.db_table)
-        postgres = connection.vendor == "postgresql"
-        self.differs = "IS DISTINCT FROM" if postgres else "IS NOT"
+        self.postgres = connection.vendor == "postgresql"
+        self.differs = "IS DISTINCT FROM" if self.postgres else "IS NOT"
 
     def shown(self, table: str, column: str, how: str, dot: str = ".") -> str:
         """Return SQL showing table's column as text; dot="_" for h_column."""
@@ -1163,11 +1163,11 @@ def apply_batch(batch: ImportBatch, *, own_transaction: bool = False) -> None:
             _record_changes(cursor, sql, batch, known_up_to, now)
             _update_changed(cursor, sql, batch)
         batch.outdated = _count_outdated(cursor, sql, batch) if known_up_to else 0
-        if known_up_to or not own_transaction or connection.vendor != "postgresql":
+        once = not known_up_to and own_transaction and sql.postgres
+        with (
+            _village_key_checked_once(cursor, sql) if once else contextlib.nullcontext()
+        ):
             batch.new = _insert_new(cursor, sql, batch)
-        else:
-            with _village_key_checked_once(cursor, sql):
-                batch.new = _insert_new(cursor, sql, batch)
         batch.not_seen = _mark_not_seen(cursor, sql, batch, known_up_to, now)
     changed = (
         HouseholdChange.objects.filter(batch=batch)
@@ -1293,18 +1293,14 @@ def _village_key_checked_once(cursor, sql: _Sql):
         "AND a.attname = 'village_id'",
         [Household._meta.db_table],
     )
-    keys = cursor.fetchall()
+    keys = [(connection.ops.quote_name(n), d) for n, d in cursor.fetchall()]
     for name, _definition in keys:
-        cursor.execute(f"ALTER TABLE {sql.household} DROP CONSTRAINT {_quoted(name)}")
+        cursor.execute(f"ALTER TABLE {sql.household} DROP CONSTRAINT {name}")
     yield
     for name, definition in keys:
         cursor.execute(
-            f"ALTER TABLE {sql.household} ADD CONSTRAINT {_quoted(name)} {definition}"
+            f"ALTER TABLE {sql.household} ADD CONSTRAINT {name} {definition}"
         )
-
-
-def _quoted(name: str) -> str:
-    return connection.ops.quote_name(name)
 
 
 def _insert_new(cursor, sql: _Sql, batch) -> int:
