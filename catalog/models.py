@@ -598,6 +598,11 @@ class HouseholdChange(models.Model):
         verbose_name = _("household change")
         verbose_name_plural = _("household changes")
 
+    def __str__(self) -> str:
+        return (
+            f"{self.get_field_display()}: {self.old_display()} → {self.new_display()}"
+        )
+
     # Village codes to names, for the changes of a page; filled by
     # with_village_names so that a page asks once, not once per change.
     village_names: dict[str, str] = {}

@@ -1,6 +1,7 @@
 """Staff upload exports in the dashboard; producers' staff see their flags."""
 
 import io
+import re
 
 import openpyxl
 import pytest
@@ -268,7 +269,9 @@ def test_the_admin_shows_a_households_history_and_keeps_it(
             (form.original.batch_id, form.original.field, form.original.new_display())
             for form in inline
         ]
+        titled = str(change)
     assert shown == [(batch.pk, "is_seen", "no")]
+    assert titled == "in the latest registry export: yes → no"
     third.refresh_from_db()
     assert (edit.status_code, third.status, third.size) == (
         302,
@@ -276,3 +279,21 @@ def test_the_admin_shows_a_households_history_and_keeps_it(
         1,
     )
     assert (delete.status_code, add.status_code) == (403, 403)
+
+
+def test_the_import_list_counts_households_older_than_kept(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    _english_run(write_csv(tmp_path / "2024.csv", mid_2024()))
+    _english_run(write_csv(tmp_path / "2024-03.csv", snapshot("2024/3/31")[2:]))
+
+    page = staff.get(reverse("registry-dashboard:import-list")).content.decode()
+
+    row = re.search(r"2024-03\.csv</a></td>(.*?)</tr>", page, re.S).group(1)
+    cells = re.findall(r"<td>([^<]*)</td>", row)
+    # Date, started by, status, then new, changed, unchanged, older than
+    # kept, not seen, rejected.
+    assert cells[-6:] == ["0", "0", "0", "2", "0", "0"]
