@@ -28,7 +28,9 @@ the households are drawn as a later snapshot would show them: out of
 poverty and no longer supported (exit), relapsed, newly monitored, risk
 eliminated, or moved to another village of the county (keeping its
 registry number). Their 数据日期 is one quarter after the others'. A
-summary of the changes is printed at the end.
+summary of the changes is printed at the end. Birth dates, and so ID
+numbers, do not depend on --data-date: a file written with a later date
+holds the same people, as a later export of the same registry would.
 
 The file is streamed: CSV rows go straight to csv.writer, XLSX rows to a
 write-only openpyxl sheet, so memory stays flat (about 16 MB for CSV, 30 MB
@@ -194,16 +196,22 @@ def labour(rng: random.Random, age: int) -> tuple[str, str, str]:
     return health, skill, str(rng.randint(3, 12))
 
 
-def birth_date(rng: random.Random, age: int, today: datetime.date):
-    """Return a birth date that makes someone age years old today."""
-    latest = today - datetime.timedelta(days=365 * age + age // 4)
+# Ages are drawn as of this day, whatever --data-date says: two files of
+# different dates then describe the same people with the same ID numbers,
+# as two exports of one registry do.
+AGES_AS_OF = datetime.date(2024, 6, 30)
+
+
+def birth_date(rng: random.Random, age: int):
+    """Return a birth date that makes someone age years old on AGES_AS_OF."""
+    latest = AGES_AS_OF - datetime.timedelta(days=365 * age + age // 4)
     return latest - datetime.timedelta(days=rng.randrange(365))
 
 
 def person(rng, house: dict, member: tuple, ids: IdNumbers) -> list[str]:
     """Return one member's own columns, drawn once and for all."""
     relation, male, age = member
-    birth = birth_date(rng, age, house["data_date"])
+    birth = birth_date(rng, age)
     number = ids.next(house["county_code"], birth, male)
     surname = rng.choice(SURNAMES) if relation == "配偶" else house["surname"]
     given = "".join(rng.choice(GIVEN_CHARS) for _ in range(rng.choice((1, 2, 2))))
