@@ -13,5 +13,10 @@ urlpatterns = [
         views.import_errors_download,
         name="import-errors",
     ),
+    path(
+        "imports/<int:pk>/changes.xlsx",
+        views.import_changes_download,
+        name="import-changes",
+    ),
     path("flags/", views.FlaggedLinkListView.as_view(), name="flagged-links"),
 ]

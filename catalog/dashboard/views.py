@@ -17,6 +17,7 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
@@ -24,7 +25,7 @@ from django.views.generic import ListView
 from catalog.dashboard.forms import ImportUploadForm
 from catalog.models import BenefitLink, HouseholdChange, ImportBatch
 from catalog.registry.imports import import_batch_create
-from catalog.registry.reports import row_errors_xlsx
+from catalog.registry.reports import household_changes_xlsx, row_errors_xlsx
 from catalog.tasks import registry_import_task
 from shop.dashboard_access import can_see_flags
 
@@ -117,12 +118,22 @@ def import_progress(request, pk):
 @staff_member_required
 def import_errors_download(request, pk):
     batch = get_object_or_404(ImportBatch, pk=pk)
+    return _xlsx(row_errors_xlsx(batch), f"registry-import-{batch.pk}-errors.xlsx")
+
+
+@staff_member_required
+def import_changes_download(request, pk):
+    batch = get_object_or_404(ImportBatch, pk=pk)
+    content = household_changes_xlsx(batch)
+    return _xlsx(content, f"registry-import-{batch.pk}-changes.xlsx")
+
+
+def _xlsx(content: bytes, name: str) -> HttpResponse:
     response = HttpResponse(
-        row_errors_xlsx(batch),
+        content,
         content_type="application/vnd.openxmlformats-officedocument."
         "spreadsheetml.sheet",
     )
-    name = f"registry-import-{batch.pk}-errors.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -148,9 +159,20 @@ class FlaggedLinkListView(ListView):
         )
         if not self.request.user.is_staff:
             links = links.filter(producer__users=self.request.user)
+        if self.batch is not None:
+            links = links.filter(flagged_by_batch=self.batch)
         return links.order_by("producer__name", "household__registry_number")
+
+    @cached_property
+    def batch(self) -> ImportBatch | None:
+        # ?batch=N: the flags one import raised, linked from its page.
+        pk = self.request.GET.get("batch", "")
+        if not self.request.user.is_staff or not pk.isdigit():
+            return None
+        return get_object_or_404(ImportBatch, pk=pk)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["title"] = _("Flagged benefit links")
+        context["batch"] = self.batch
         return context

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from catalog.models import BenefitLink, Household, ImportBatch
 from tests import factories
@@ -233,7 +233,7 @@ def test_a_long_list_says_how_much_of_it_is_shown(
 
     assert len(page.context["changes"]) == 1
     text = page.content.decode()
-    assert text.count("前 1 条，共 2 条。") == 1
+    assert text.count("前 1 条，共 2 条；全部请下载电子表格。") == 1
 
 
 def test_the_admin_shows_a_households_history_and_keeps_it(
@@ -297,3 +297,71 @@ def test_the_import_list_counts_households_older_than_kept(
     # Date, started by, status, then new, changed, unchanged, older than
     # kept, not seen, rejected.
     assert cells[-6:] == ["0", "0", "0", "2", "0", "0"]
+
+
+def test_the_changes_of_an_import_download_whole(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+    monkeypatch,
+):
+    # The page shows one change; the spreadsheet has all three.
+    monkeypatch.setattr("catalog.dashboard.views.SHOWN_ERRORS", 1)
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    batch = _english_run(write_csv(tmp_path / "2024.csv", mid_2024()))
+    page = staff.get(reverse("registry-dashboard:import-detail", args=[batch.pk]))
+
+    answer = staff.get(reverse("registry-dashboard:import-changes", args=[batch.pk]))
+
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("户编号", "行政村", "字段", "原值", "新值", "变更时间")
+    assert [row[:5] for row in rows[1:]] == [
+        (SECOND, "马寨村", "行政村", "青杠村 (522636100201)", "马寨村 (522636100202)"),
+        (FIRST, "马寨村", "状态", "已脱贫（享受政策）", "已脱贫（不再享受政策）"),
+        (THIRD, "马寨村", "在最新导出数据中", "是", "否"),
+    ]
+    local_day = timezone.localtime(batch.finished_at).date()
+    assert {row[5].date() for row in rows[1:]} == {local_day}
+    assert answer["Content-Disposition"] == (
+        f'attachment; filename="registry-import-{batch.pk}-changes.xlsx"'
+    )
+    assert 'id="download-changes"' in page.content.decode()
+    assert "前 1 条，共 3 条；全部请下载电子表格。" in page.content.decode()
+
+
+def test_an_imports_flags_are_listed_whole_and_link_their_households(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    first = Household.objects.get(registry_number=FIRST)
+    third = Household.objects.get(registry_number=THIRD)
+    for household in (first, third):
+        factories.BenefitLinkFactory(household=household)
+    # Flagged before, in a county the export does not cover.
+    _villages, elsewhere = danzhai
+    earlier = factories.BenefitLinkFactory(
+        household=factories.HouseholdFactory(
+            village=elsewhere, status=Household.Status.OUT_UNSUPPORTED
+        ),
+        flag_reason=BenefitLink.FlagReason.INELIGIBLE,
+    )
+    batch = _english_run(write_csv(tmp_path / "2024.csv", mid_2024()))
+    flags = reverse("registry-dashboard:flagged-links")
+
+    page = staff.get(reverse("registry-dashboard:import-detail", args=[batch.pk]))
+    of_batch = staff.get(flags, {"batch": batch.pk})
+    every = staff.get(flags)
+
+    text = page.content.decode()
+    assert f'href="{flags}?batch={batch.pk}"' in text
+    admin_page = reverse("admin:catalog_household_change", args=[first.pk])
+    assert f'<a href="{admin_page}"' in text
+    listed = sorted(
+        link.household.registry_number for link in of_batch.context["links"]
+    )
+    assert listed == [FIRST, THIRD]
+    assert len(every.context["links"]) == 3
+    assert earlier in every.context["links"]
