@@ -64,11 +64,18 @@ class HouseholdChangeInline(admin.TabularInline):
 
     @admin.display(description=_("old value"))
     def old_display(self, change) -> str:
-        return change.old_display()
+        return _with_villages(change).old_display()
 
     @admin.display(description=_("new value"))
     def new_display(self, change) -> str:
-        return change.new_display()
+        return _with_villages(change).new_display()
+
+
+def _with_villages(change: models.HouseholdChange) -> models.HouseholdChange:
+    # A household moves rarely: one query per move shown costs nothing.
+    if change.field == change.Field.VILLAGE and not change.village_names:
+        models.HouseholdChange.with_village_names([change])
+    return change
 
 
 @admin.register(models.Household)

@@ -365,3 +365,19 @@ def test_an_imports_flags_are_listed_whole_and_link_their_households(
     assert listed == [FIRST, THIRD]
     assert len(every.context["links"]) == 3
     assert earlier in every.context["links"]
+
+
+def test_the_admin_names_the_villages_of_a_move(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    _english_run(write_csv(tmp_path / "2024.csv", mid_2024()))
+    second = Household.objects.get(registry_number=SECOND)
+
+    page = staff.get(reverse("admin:catalog_household_change", args=[second.pk]))
+
+    text = page.content.decode()
+    assert "青杠村 (522636100201)" in text
+    assert "马寨村 (522636100202)" in text
