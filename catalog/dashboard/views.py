@@ -24,7 +24,7 @@ from django.views.generic import ListView
 
 from catalog.dashboard.forms import ImportUploadForm
 from catalog.models import BenefitLink, HouseholdChange, ImportBatch
-from catalog.registry.imports import import_batch_create
+from catalog.registry.imports import applied_before, import_batch_create
 from catalog.registry.reports import household_changes_xlsx, row_errors_xlsx
 from catalog.tasks import registry_import_task
 from shop.dashboard_access import can_see_flags
@@ -93,6 +93,11 @@ class ImportDetailView(View):
             "flagged_total": flagged.count(),
             "changes": HouseholdChange.with_village_names(changes[:SHOWN_ERRORS]),
             "changes_total": changes.count(),
+            "earlier": (
+                applied_before(batch)
+                if batch.status == ImportBatch.Status.DUPLICATE
+                else None
+            ),
         }
         return render(request, self.template_name, context)
 

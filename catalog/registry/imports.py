@@ -1447,7 +1447,7 @@ def registry_import(
     over. The batch ends APPLIED, REJECTED (all-or-nothing with rejected
     rows) or FAILED (the file cannot be read).
     """
-    earlier = _applied_before(batch)
+    earlier = applied_before(batch)
     if earlier is not None and not force:
         return _finish(
             batch,
@@ -1465,7 +1465,8 @@ def registry_import(
     return _check_and_apply(batch, progress)
 
 
-def _applied_before(batch: ImportBatch) -> ImportBatch | None:
+def applied_before(batch: ImportBatch) -> ImportBatch | None:
+    """Return the latest applied import of the same file, if any."""
     return (
         ImportBatch.objects.filter(
             file_checksum=batch.file_checksum, status=Status.APPLIED

@@ -381,3 +381,23 @@ def test_the_admin_names_the_villages_of_a_move(
     text = page.content.decode()
     assert "青杠村 (522636100201)" in text
     assert "马寨村 (522636100202)" in text
+
+
+def test_a_file_imported_before_links_the_import_that_applied_it(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    path = write_csv(tmp_path / "2023.csv", snapshot())
+    first = _english_run(path)
+    again = _english_run(path)
+
+    page = staff.get(reverse("registry-dashboard:import-detail", args=[again.pk]))
+    applied = staff.get(reverse("registry-dashboard:import-detail", args=[first.pk]))
+
+    link = reverse("registry-dashboard:import-detail", args=[first.pk])
+    assert again.status == ImportBatch.Status.DUPLICATE
+    assert f'<a id="earlier-import" href="{link}">查看导入 {first.pk}</a>' in (
+        page.content.decode()
+    )
+    assert 'id="earlier-import"' not in applied.content.decode()
