@@ -434,3 +434,35 @@ def test_a_row_without_a_registry_number_is_rejected_alone(tmp_path, danzhai):
         FIRST,
         THIRD,
     ]
+
+
+def test_the_nightly_recheck_is_scheduled_and_follows_the_registry(settings):
+    from celery.schedules import crontab
+
+    from shop.celery import app
+
+    # A link made since the last import to a household that has exited,
+    # and a flag a household no longer deserves (it was monitored since).
+    exited = factories.HouseholdFactory(status=Household.Status.OUT_UNSUPPORTED)
+    new_link = factories.BenefitLinkFactory(household=exited)
+    monitored = factories.HouseholdFactory(
+        status=Household.Status.OUT_UNSUPPORTED,
+        monitoring_kind=Household.Monitoring.MARGINAL,
+    )
+    old_flag = factories.BenefitLinkFactory(
+        household=monitored, flag_reason=BenefitLink.FlagReason.INELIGIBLE
+    )
+    entry = settings.CELERY_BEAT_SCHEDULE["recheck-benefit-links"]
+
+    # The task beat sends, looked up by its name as a worker would after
+    # importing the apps' task modules.
+    app.loader.import_default_modules()
+    answer = app.tasks[entry["task"]].apply().get()
+
+    assert entry["schedule"] == crontab(hour=2, minute=30)
+    assert settings.CELERY_TIMEZONE == "Asia/Shanghai"
+    assert answer == {"flagged": 1, "cleared": 1}
+    new_link.refresh_from_db()
+    old_flag.refresh_from_db()
+    assert (new_link.flag_reason, new_link.flagged_by_batch) == ("ineligible", None)
+    assert old_flag.flag_reason == ""
