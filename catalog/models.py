@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from catalog.registry import codes
@@ -472,14 +473,24 @@ class ImportBatch(models.Model):
         APPLYING = "applying", _("applying")
         APPLIED = "applied", _("applied")
         REJECTED = "rejected", _("rejected: rows with errors, nothing applied")
-        FAILED = "failed", _("failed: the file cannot be read")
+        FAILED = "failed", _("failed: nothing applied")
         DUPLICATE = "duplicate", _("already imported: nothing changed")
+        INTERRUPTED = "interrupted", _("interrupted: finished by a later import")
 
     class Policy(models.TextChoices):
         APPLY_VALID = "apply_valid", _("apply the valid households")
         ALL_OR_NOTHING = "all_or_nothing", _("apply nothing if any row is rejected")
 
-    FINISHED = (Status.APPLIED, Status.REJECTED, Status.FAILED, Status.DUPLICATE)
+    # Reading reports every few thousand rows and checking a million-row
+    # file takes under a minute: minutes of silence mean no process is on it.
+    STALLED_AFTER = datetime.timedelta(minutes=5)
+    FINISHED = (
+        Status.APPLIED,
+        Status.REJECTED,
+        Status.FAILED,
+        Status.DUPLICATE,
+        Status.INTERRUPTED,
+    )
 
     source = models.CharField(_("source"), max_length=32)
     file_name = models.CharField(_("file name"), max_length=255)
@@ -510,6 +521,9 @@ class ImportBatch(models.Model):
     # Why a FAILED batch could not read its file, for programs.
     failure = models.CharField(max_length=32, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # When the import last said how far it is; a batch not finished that
+    # has not moved for long was stopped (see is_stalled).
+    updated_at = models.DateTimeField(_("last progress"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     county_codes = models.JSONField(_("counties in the file"), default=list)
     rows_read = models.PositiveIntegerField(_("rows read"), default=0)
@@ -538,6 +552,31 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    def overall_progress(self) -> float:
+        """Return how far the whole import is, from 0 to 1.
+
+        progress counts the file read; checking and applying a large file
+        take a fifth of the time after it, so reading fills four fifths.
+        """
+        if self.is_finished:
+            return 1.0
+        if self.status == self.Status.CHECKING:
+            return 0.85
+        if self.status == self.Status.APPLYING:
+            return 0.92
+        return round(self.progress * 0.8, 3)
+
+    def stalled_minutes(self, now=None) -> int:
+        """Return for how many whole minutes an unfinished import has not
+        moved, once that is more than STALLED_AFTER; else 0."""
+        if self.is_finished:
+            return 0
+        now = now or timezone.now()
+        idle = now - (self.updated_at or self.created_at)
+        if idle < self.STALLED_AFTER:
+            return 0
+        return int(idle.total_seconds() // 60)
 
 
 class ImportRowError(models.Model):

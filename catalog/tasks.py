@@ -15,7 +15,10 @@ from catalog.registry.imports import links_recheck, registry_import
 logger = logging.getLogger(__name__)
 
 
-@shared_task
+# Acknowledged when done, not when taken: a worker killed in the middle
+# leaves the message to the broker, which hands it to a worker again (Redis:
+# after its visibility timeout), and that run finishes the import.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def registry_import_task(batch_id: int) -> str:
     """Import the uploaded file of a batch, then delete the file.
 
@@ -25,11 +28,15 @@ def registry_import_task(batch_id: int) -> str:
     batch = ImportBatch.objects.get(pk=batch_id)
     path = Path(batch.stored_path)
     try:
-        batch = registry_import(batch=batch, path=path)
+        if batch.is_finished:
+            # Handed out again after a later upload of the file finished it.
+            logger.info("registry import already finished batch=%s", batch_id)
+            return batch.status
+        return registry_import(batch=batch, path=path).status
     finally:
-        path.unlink(missing_ok=True)
-        ImportBatch.objects.filter(pk=batch_id).update(stored_path="")
-    return batch.status
+        if batch.stored_path:
+            path.unlink(missing_ok=True)
+            ImportBatch.objects.filter(pk=batch_id).update(stored_path="")
 
 
 @shared_task

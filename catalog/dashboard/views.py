@@ -93,6 +93,7 @@ class ImportDetailView(View):
             "flagged_total": flagged.count(),
             "changes": HouseholdChange.with_village_names(changes[:SHOWN_ERRORS]),
             "changes_total": changes.count(),
+            "stalled": stalled_message(batch),
             "earlier": (
                 applied_before(batch)
                 if batch.status == ImportBatch.Status.DUPLICATE
@@ -112,12 +113,31 @@ def import_progress(request, pk):
         {
             "status": batch.status,
             "status_display": batch.get_status_display(),
-            "progress": round(batch.progress, 3),
+            "progress": batch.overall_progress(),
             "is_finished": batch.is_finished,
             "message": batch.message,
+            "stalled": stalled_message(batch),
             **{name: getattr(batch, name) for name in names},
         }
     )
+
+
+def stalled_message(batch: ImportBatch) -> str:
+    """Say what to do about an import nothing has moved for minutes."""
+    minutes = batch.stalled_minutes()
+    if not minutes:
+        return ""
+    if batch.status == ImportBatch.Status.QUEUED:
+        return _(
+            "No worker has taken this import in %(minutes)d minutes: is a "
+            "Celery worker running?"
+        ) % {"minutes": minutes}
+    return _(
+        "Nothing has moved for %(minutes)d minutes: the worker may have "
+        "stopped. The registry stays as it was until an import of this file "
+        "finishes; one runs again when a worker starts, or upload the file "
+        "again."
+    ) % {"minutes": minutes}
 
 
 @staff_member_required

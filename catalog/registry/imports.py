@@ -34,6 +34,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from operator import itemgetter, methodcaller
 from pathlib import Path
 
@@ -45,6 +46,7 @@ from django.db.models import Count, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
+from openpyxl.utils.exceptions import InvalidFileException
 
 from catalog.models import (
     BenefitLink,
@@ -95,6 +97,8 @@ PROGRESS_EVERY = 20000
 APPLY_LOCK_KEY = 0x46505245  # "FPRE"
 # How much of a file's start is looked at to tell text from binary.
 BINARY_SNIFF_BYTES = 8192
+# How Excel 97–2003 workbooks (.xls), OLE2 compound files, begin.
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 class ImportRefused(Exception):
@@ -134,6 +138,15 @@ def open_rows(path: Path) -> Iterator[RowSource]:
     with open(path, "rb") as stream:
         start = stream.read(BINARY_SNIFF_BYTES)
     is_xlsx = start.startswith(fields.ZIP_MAGIC)
+    if start.startswith(OLE2_MAGIC):
+        raise ImportRefused(
+            _(
+                "This is an Excel 97–2003 workbook (.xls), which cannot be "
+                "read. Open it in Excel or WPS, save it as .xlsx or CSV, and "
+                "upload that."
+            ),
+            code="old_excel",
+        )
     if not is_xlsx and b"\x00" in start:
         # No CSV export holds a NUL byte: a picture or a PDF renamed.
         raise ImportRefused(
@@ -175,13 +188,10 @@ def _guarded(rows):
 
 @contextlib.contextmanager
 def _xlsx_rows(path: Path) -> Iterator[RowSource]:
-    try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise ImportRefused(
-            _("The file is not an Excel workbook."), code="not_a_file"
-        ) from error
-    try:
+    # Opened as a stream: given a name, openpyxl judges the file by its
+    # extension, and an .xlsx saved under .xls (as exports often are) is
+    # refused before it is looked at.
+    with open(path, "rb") as stream, _workbook(stream) as workbook:
         sheet = _export_sheet(workbook)
         total = max(sheet.max_row or 1, 1)
         done = [0]
@@ -196,6 +206,24 @@ def _xlsx_rows(path: Path) -> Iterator[RowSource]:
             file_format="xlsx",
             position=lambda: min(done[0] / total, 1.0),
         )
+
+
+@contextlib.contextmanager
+def _workbook(stream):
+    try:
+        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
+    except (
+        zipfile.BadZipFile,
+        InvalidFileException,
+        KeyError,
+        OSError,
+        ValueError,
+    ) as error:
+        raise ImportRefused(
+            _("The file is not an Excel workbook."), code="not_a_file"
+        ) from error
+    try:
+        yield workbook
     finally:
         workbook.close()
 
@@ -1445,7 +1473,8 @@ def registry_import(
     A file whose checksum matches an applied batch is not read again
     (DUPLICATE) unless force. A batch left unfinished by a crash starts
     over. The batch ends APPLIED, REJECTED (all-or-nothing with rejected
-    rows) or FAILED (the file cannot be read).
+    rows) or FAILED (the file cannot be read, or an unexpected error: the
+    registry is then as before).
     """
     earlier = applied_before(batch)
     if earlier is not None and not force:
@@ -1462,7 +1491,32 @@ def registry_import(
         _clear_staging(batch)
         batch.failure = refused.code
         return _finish(batch, Status.FAILED, str(refused))
-    return _check_and_apply(batch, progress)
+    except Exception:
+        return _failed(batch)
+    try:
+        return _check_and_apply(batch, progress)
+    except Exception:
+        return _failed(batch)
+
+
+def _failed(batch: ImportBatch) -> ImportBatch:
+    """Close a batch that stopped on an unexpected error; re-raise inside a
+    caller's transaction, which the error has spoilt for writing."""
+    if connection.in_atomic_block:
+        raise
+    logger.exception("registry import failed batch=%s", batch.pk)
+    # Whatever was applied rolled back with the apply's transaction.
+    _clear_staging(batch)
+    batch.failure = "error"
+    return _finish(
+        batch,
+        Status.FAILED,
+        _(
+            "The import stopped on an unexpected error and nothing was "
+            "applied; the error is in the log under import %(id)d."
+        )
+        % {"id": batch.pk},
+    )
 
 
 def applied_before(batch: ImportBatch) -> ImportBatch | None:
@@ -1755,17 +1809,30 @@ def _close_interrupted(batch: ImportBatch) -> None:
     for model in (ImportStagingRow, ImportStagingPerson):
         left = model.objects.filter(batch_id__in=unfinished.values("pk"))
         left._raw_delete(left.db)
+    # Their uploads hold ID numbers: they go with them, once this is kept.
+    stored = list(
+        unfinished.exclude(stored_path="").values_list("stored_path", flat=True)
+    )
+    transaction.on_commit(partial(_unlink_all, stored))
+    now = timezone.now()
     closed = unfinished.update(
-        status=Status.FAILED,
+        status=Status.INTERRUPTED,
         failure="interrupted",
         message=_("Interrupted; import %(id)d of the same file finished it.")
         % {"id": batch.pk},
-        finished_at=timezone.now(),
+        stored_path="",
+        finished_at=now,
+        updated_at=now,
     )
     if closed:
         logger.warning(
             "interrupted imports closed batch=%s closed=%d", batch.pk, closed
         )
+
+
+def _unlink_all(paths: list[str]) -> None:
+    for path in paths:
+        Path(path).unlink(missing_ok=True)
 
 
 def _clear_staging(batch: ImportBatch) -> None:
@@ -1777,6 +1844,7 @@ def _clear_staging(batch: ImportBatch) -> None:
 
 
 def _save(batch: ImportBatch, **values) -> None:
+    values["updated_at"] = timezone.now()
     for name, value in values.items():
         setattr(batch, name, value)
     ImportBatch.objects.filter(pk=batch.pk).update(**values)
@@ -1785,7 +1853,7 @@ def _save(batch: ImportBatch, **values) -> None:
 def _finish(batch: ImportBatch, status: str, message: str) -> ImportBatch:
     batch.status = status
     batch.message = message
-    batch.finished_at = timezone.now()
+    batch.finished_at = batch.updated_at = timezone.now()
     batch.progress = 1.0
     batch.save()
     return batch

@@ -466,3 +466,74 @@ def test_the_nightly_recheck_is_scheduled_and_follows_the_registry(settings):
     old_flag.refresh_from_db()
     assert (new_link.flag_reason, new_link.flagged_by_batch) == ("ineligible", None)
     assert old_flag.flag_reason == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unexpected_error_fails_the_batch_and_applies_nothing(
+    tmp_path, danzhai, monkeypatch, caplog
+):
+    run(write_csv(tmp_path / "2023.csv", snapshot()))
+
+    def broken(cursor, sql, batch):
+        raise RuntimeError("disk full")
+
+    # After the changed households are written, in the apply's transaction.
+    monkeypatch.setattr("catalog.registry.imports._insert_new", broken)
+    batch = run(write_csv(tmp_path / "2024.csv", mid_2024()))
+
+    assert (batch.status, batch.failure, batch.is_finished) == ("failed", "error", True)
+    assert batch.message == (
+        "The import stopped on an unexpected error and nothing was applied; "
+        f"the error is in the log under import {batch.pk}."
+    )
+    first = Household.objects.get(registry_number=FIRST)
+    assert first.status == Household.Status.OUT_SUPPORTED
+    assert HouseholdChange.objects.count() == 0
+    assert not batch.household_changes.exists()
+    assert f"registry import failed batch={batch.pk}" in caplog.text
+    assert "disk full" in caplog.text
+
+
+def test_an_import_finishing_a_killed_one_closes_it_and_deletes_its_upload(
+    tmp_path, danzhai, django_capture_on_commit_callbacks
+):
+    path = write_csv(tmp_path / "2023.csv", snapshot())
+    upload = tmp_path / "upload-of-the-killed-run.csv"
+    upload.write_bytes(path.read_bytes())
+    killed = import_batch_create(
+        path=upload, file_name=path.name, source="upload", stored_path=str(upload)
+    )
+    ImportBatch.objects.filter(pk=killed.pk).update(status="checking")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        finished = run(path)
+
+    killed.refresh_from_db()
+    assert finished.status == "applied"
+    assert (killed.status, killed.stored_path, killed.is_finished) == (
+        "interrupted",
+        "",
+        True,
+    )
+    assert killed.message == (
+        f"Interrupted; import {finished.pk} of the same file finished it."
+    )
+    assert not upload.exists()
+
+
+def test_a_redelivered_task_of_a_finished_import_does_nothing(tmp_path, danzhai):
+    from catalog.tasks import registry_import_task
+
+    path = write_csv(tmp_path / "2023.csv", snapshot())
+    batch = run(path)
+    upload = tmp_path / "kept.csv"
+    upload.write_bytes(path.read_bytes())
+    ImportBatch.objects.filter(pk=batch.pk).update(stored_path=str(upload))
+
+    answer = registry_import_task.apply(args=[batch.pk]).get()
+
+    assert answer == "applied"
+    assert ImportBatch.objects.count() == 1
+    assert list(HouseholdChange.objects.all()) == []
+    batch.refresh_from_db()
+    assert (batch.status, batch.stored_path, upload.exists()) == ("applied", "", False)

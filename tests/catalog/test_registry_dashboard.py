@@ -1,5 +1,6 @@
 """Staff upload exports in the dashboard; producers' staff see their flags."""
 
+import datetime
 import io
 import re
 
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from catalog.models import BenefitLink, Household, ImportBatch
+from catalog.registry.imports import import_batch_create
 from tests import factories
 from tests.catalog.test_registry_batches import (  # noqa: F401
     FIRST,
@@ -102,6 +104,7 @@ def test_the_progress_of_an_import_answers_as_json(
         "status_display": batch.get_status_display(),
         "progress": 1.0,
         "is_finished": True,
+        "stalled": "",
         "message": "",
         "rows_read": 4,
         "households": 3,
@@ -401,3 +404,36 @@ def test_a_file_imported_before_links_the_import_that_applied_it(
         page.content.decode()
     )
     assert 'id="earlier-import"' not in applied.content.decode()
+
+
+def test_an_import_nothing_moves_for_minutes_says_what_to_do(staff, tmp_path):
+    path = write_csv(tmp_path / "2023.csv", snapshot())
+    queued = import_batch_create(path=path, file_name=path.name, source="upload")
+    stopped = import_batch_create(path=path, file_name=path.name, source="upload")
+    moving = import_batch_create(path=path, file_name=path.name, source="upload")
+    long_ago = timezone.now() - datetime.timedelta(minutes=12, seconds=30)
+    ImportBatch.objects.filter(pk=queued.pk).update(created_at=long_ago)
+    ImportBatch.objects.filter(pk=stopped.pk).update(
+        status="checking", updated_at=long_ago, progress=1.0
+    )
+    ImportBatch.objects.filter(pk=moving.pk).update(
+        status="reading", updated_at=timezone.now(), progress=0.5
+    )
+
+    def progress(batch):
+        url = reverse("registry-dashboard:import-progress", args=[batch.pk])
+        answer = staff.get(url).json()
+        return answer["stalled"], answer["progress"]
+
+    page = staff.get(reverse("registry-dashboard:import-detail", args=[stopped.pk]))
+
+    assert progress(queued) == (
+        "没有任何工作进程在 12 分钟内接手此次导入：Celery 工作进程是否在运行？",
+        0.0,
+    )
+    stalled, done = progress(stopped)
+    assert stalled.startswith("12 分钟内没有任何进展：")
+    # Reading fills four fifths of the bar; checking is past it.
+    assert done == 0.85
+    assert progress(moving) == ("", 0.4)
+    assert f'id="import-stalled">{stalled}</div>' in page.content.decode()

@@ -279,3 +279,31 @@ def test_a_picture_renamed_as_a_workbook_is_refused_before_reading(tmp_path):
         "",
     )
     assert batch.message == "The file is not a CSV or Excel export of the registry."
+
+
+@pytest.mark.parametrize("name", ["丹寨县2023.xls", "丹寨县2023.XLS"])
+def test_a_workbook_saved_under_an_xls_name_is_read_as_what_it_is(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes((FILES / "valid.xlsx").read_bytes())
+
+    batch = run(path)
+
+    assert (batch.status, batch.file_format, batch.new) == ("applied", "xlsx", 4)
+    assert stored() == sorted([A, B, C, D])
+
+
+def test_an_excel_97_workbook_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "丹寨县2023.xls"
+    # How every Excel 97–2003 file begins: an OLE2 compound file header.
+    path.write_bytes(
+        bytes.fromhex("d0cf11e0a1b11ae1") + b"\x00" * 16 + b"\x3e\x00\x03\x00" * 64
+    )
+
+    batch = run(path)
+
+    assert (batch.status, batch.failure) == ("failed", "old_excel")
+    assert batch.message == (
+        "This is an Excel 97–2003 workbook (.xls), which cannot be read. Open "
+        "it in Excel or WPS, save it as .xlsx or CSV, and upload that."
+    )
+    assert Household.objects.count() == 0

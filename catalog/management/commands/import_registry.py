@@ -85,4 +85,4 @@ class Command(BaseCommand):
 
 def _advance(bar: tqdm, batch: ImportBatch) -> None:
     bar.set_description(batch.get_status_display())
-    bar.update(round(batch.progress * 100) - bar.n)
+    bar.update(round(batch.overall_progress() * 100) - bar.n)
