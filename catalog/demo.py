@@ -208,7 +208,7 @@ def _load_households() -> None:
 
     Raise DemoDataError when any of its rows is rejected.
     """
-    result = import_registry_csv(REGISTRY_CSV)
+    result = import_registry_csv(REGISTRY_CSV, source_name="demo")
     if result.errors:
         first = result.errors[0]
         raise DemoDataError(

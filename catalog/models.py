@@ -481,6 +481,19 @@ class ImportBatch(models.Model):
         APPLY_VALID = "apply_valid", _("apply the valid households")
         ALL_OR_NOTHING = "all_or_nothing", _("apply nothing if any row is rejected")
 
+    class Scope(models.TextChoices):
+        WHOLE = (
+            "whole",
+            _(
+                "every household of its counties: those it leaves out are marked "
+                "not seen"
+            ),
+        )
+        PARTIAL = (
+            "partial",
+            _("some households only: those it leaves out stay as they are"),
+        )
+
     # Reading reports every few thousand rows and checking a million-row
     # file takes under a minute: minutes of silence mean no process is on it.
     STALLED_AFTER = datetime.timedelta(minutes=5)
@@ -505,6 +518,12 @@ class ImportBatch(models.Model):
         max_length=16,
         choices=Policy.choices,
         default=Policy.APPLY_VALID,
+    )
+    scope = models.CharField(
+        _("the file lists"),
+        max_length=16,
+        choices=Scope.choices,
+        default=Scope.WHOLE,
     )
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -552,6 +571,17 @@ class ImportBatch(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED
+
+    # What started an import, for people; a source not named here is shown
+    # as stored.
+    SOURCES = {
+        "upload": _("upload in the dashboard"),
+        "command": _("import_registry command"),
+        "demo": _("demo data"),
+    }
+
+    def source_display(self) -> str:
+        return str(self.SOURCES.get(self.source, self.source))
 
     def overall_progress(self) -> float:
         """Return how far the whole import is, from 0 to 1.

@@ -19,11 +19,11 @@ logger = logging.getLogger(__name__)
 # leaves the message to the broker, which hands it to a worker again (Redis:
 # after its visibility timeout), and that run finishes the import.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
-def registry_import_task(batch_id: int) -> str:
+def registry_import_task(batch_id: int, force: bool = False) -> str:
     """Import the uploaded file of a batch, then delete the file.
 
-    The file holds ID numbers: it is removed whatever the outcome. Return
-    the batch's status.
+    force reads a file imported before again. The file holds ID numbers:
+    it is removed whatever the outcome. Return the batch's status.
     """
     batch = ImportBatch.objects.get(pk=batch_id)
     path = Path(batch.stored_path)
@@ -32,7 +32,7 @@ def registry_import_task(batch_id: int) -> str:
             # Handed out again after a later upload of the file finished it.
             logger.info("registry import already finished batch=%s", batch_id)
             return batch.status
-        return registry_import(batch=batch, path=path).status
+        return registry_import(batch=batch, path=path, force=force).status
     finally:
         if batch.stored_path:
             path.unlink(missing_ok=True)

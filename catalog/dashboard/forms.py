@@ -18,6 +18,16 @@ class ImportUploadForm(forms.Form):
         initial=ImportBatch.Policy.APPLY_VALID,
         widget=forms.RadioSelect,
     )
+    scope = forms.ChoiceField(
+        label=_("The file lists"),
+        choices=ImportBatch.Scope.choices,
+        initial=ImportBatch.Scope.WHOLE,
+        widget=forms.RadioSelect,
+    )
+    force = forms.BooleanField(
+        label=_("Read it again even if this file was imported before"),
+        required=False,
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

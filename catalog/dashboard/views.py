@@ -61,13 +61,17 @@ class ImportListView(View):
             file_name=form.cleaned_data["file"].name,
             source="upload",
             policy=form.cleaned_data["policy"],
+            scope=form.cleaned_data["scope"],
             started_by=request.user,
             stored_path=str(path),
         )
         logger.info(
             "registry upload queued batch=%s user=%s", batch.pk, request.user.pk
         )
-        transaction.on_commit(partial(registry_import_task.delay, batch.pk))
+        force = form.cleaned_data["force"]
+        transaction.on_commit(
+            partial(registry_import_task.delay, batch.pk, force=force)
+        )
         return redirect("registry-dashboard:import-detail", pk=batch.pk)
 
     def _page(self, request, form):

@@ -1196,7 +1196,8 @@ def apply_batch(batch: ImportBatch, *, own_transaction: bool = False) -> None:
             _village_key_checked_once(cursor, sql) if once else contextlib.nullcontext()
         ):
             batch.new = _insert_new(cursor, sql, batch)
-        batch.not_seen = _mark_not_seen(cursor, sql, batch, known_up_to, now)
+        if batch.scope == ImportBatch.Scope.WHOLE:
+            batch.not_seen = _mark_not_seen(cursor, sql, batch, known_up_to, now)
     changed = (
         HouseholdChange.objects.filter(batch=batch)
         .exclude(field=HouseholdChange.Field.SEEN, new_value="false")
@@ -1378,6 +1379,7 @@ def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
     )
     if not cursor.rowcount:
         return 0
+    _refuse_a_partial_list(cursor, sql, batch, cursor.rowcount, counties)
     # Being left out is what this export says of the household: its date
     # is the household's now, so an export older than it cannot undo it.
     dating = ", snapshot_date = %s" if batch.snapshot_date else ""
@@ -1388,6 +1390,46 @@ def _mark_not_seen(cursor, sql: _Sql, batch, known_up_to: int, now) -> int:
         [False, *dated, batch.pk, HouseholdChange.Field.SEEN],
     )
     return cursor.rowcount
+
+
+# A whole export leaves out the few households that left the registry since
+# the last one. One that leaves out more than this share of the households
+# kept for its counties is a partial list taken for a whole export.
+MAX_MISSING_SHARE = 0.2
+# Below this many, a county is too small for a share to mean anything.
+MIN_MISSING_REFUSED = 10
+
+
+class PartialList(Exception):
+    """A file imported as a whole export lists too few of its households."""
+
+
+def _refuse_a_partial_list(cursor, sql: _Sql, batch, missing: int, counties) -> None:
+    if missing < MIN_MISSING_REFUSED:
+        return
+    marks = ", ".join(["%s"] * len(counties))
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {sql.household} h "
+        f"JOIN {sql.village} v ON v.id = h.village_id "
+        f"JOIN {sql.township} t ON t.id = v.township_id "
+        f"JOIN {sql.county} c ON c.id = t.county_id "
+        f"WHERE c.code IN ({marks}) AND h.is_seen = %s",
+        [*counties, True],
+    )
+    # Still seen, this batch's changes not yet applied to is_seen: every
+    # household of the counties that the registry holds as listed.
+    kept = cursor.fetchone()[0]
+    if missing <= MAX_MISSING_SHARE * kept:
+        return
+    raise PartialList(
+        _(
+            "This file leaves out %(missing)d of the %(kept)d households kept "
+            "for its counties: imported as a whole export, it would mark them "
+            "all not seen. Nothing was applied. If it lists only some "
+            "households, import it again as a partial list."
+        )
+        % {"missing": missing, "kept": kept}
+    )
 
 
 # -- consequences -----------------------------------------------------------
@@ -1447,6 +1489,7 @@ def import_batch_create(
     file_name: str,
     source: str,
     policy: str = ImportBatch.Policy.APPLY_VALID,
+    scope: str = ImportBatch.Scope.WHOLE,
     started_by=None,
     stored_path: str = "",
 ) -> ImportBatch:
@@ -1456,6 +1499,7 @@ def import_batch_create(
         file_name=file_name[:255],
         file_checksum=file_checksum(path),
         policy=policy,
+        scope=scope,
         started_by=started_by,
         stored_path=stored_path,
     )
@@ -1478,6 +1522,10 @@ def registry_import(
     """
     earlier = applied_before(batch)
     if earlier is not None and not force:
+        # What the file holds is known from the import that applied it.
+        batch.snapshot_date = earlier.snapshot_date
+        batch.file_format = earlier.file_format
+        batch.county_codes = earlier.county_codes
         return _finish(
             batch,
             Status.DUPLICATE,
@@ -1729,6 +1777,19 @@ def _check_and_apply(batch: ImportBatch, progress):
     _save(batch, status=Status.CHECKING)
     check_households(batch)
     _count_households(batch)
+    if batch.rejected and batch.rejected == batch.households:
+        _clear_staging(batch)
+        return _finish(
+            batch,
+            Status.REJECTED,
+            ngettext(
+                "The household in the file has rows with errors; nothing was applied.",
+                "All %(count)d households in the file have rows with errors; "
+                "nothing was applied.",
+                batch.rejected,
+            )
+            % {"count": batch.rejected},
+        )
     if batch.rejected and batch.policy == ImportBatch.Policy.ALL_OR_NOTHING:
         _clear_staging(batch)
         return _finish(
@@ -1745,12 +1806,15 @@ def _check_and_apply(batch: ImportBatch, progress):
     if progress:
         progress(batch)
     own_transaction = not connection.in_atomic_block
-    with transaction.atomic():
-        apply_batch(batch, own_transaction=own_transaction)
-        batch.links_flagged, batch.links_cleared = links_recheck(batch=batch)
-        _clear_staging(batch)
-        _finish(batch, Status.APPLIED, _outdated_message(batch))
-        _close_interrupted(batch)
+    try:
+        with transaction.atomic():
+            apply_batch(batch, own_transaction=own_transaction)
+            batch.links_flagged, batch.links_cleared = links_recheck(batch=batch)
+            _clear_staging(batch)
+            _finish(batch, Status.APPLIED, _outdated_message(batch))
+            _close_interrupted(batch)
+    except PartialList as refused:
+        return _refused_as_partial(batch, refused)
     logger.info(
         "registry import applied batch=%s new=%d changed=%d unchanged=%d "
         "outdated=%d not_seen=%d rejected=%d links_flagged=%d",
@@ -1764,6 +1828,17 @@ def _check_and_apply(batch: ImportBatch, progress):
         batch.links_flagged,
     )
     return batch
+
+
+def _refused_as_partial(batch: ImportBatch, refused: PartialList) -> ImportBatch:
+    # The apply rolled back: none of its counts happened.
+    for name in ("new", "changed", "unchanged", "outdated", "not_seen"):
+        setattr(batch, name, 0)
+    batch.links_flagged = batch.links_cleared = 0
+    _clear_staging(batch)
+    batch.failure = "partial_list"
+    logger.warning("registry import refused as a partial list batch=%s", batch.pk)
+    return _finish(batch, Status.REJECTED, str(refused))
 
 
 def _outdated_message(batch: ImportBatch) -> str:

@@ -537,3 +537,88 @@ def test_a_redelivered_task_of_a_finished_import_does_nothing(tmp_path, danzhai)
     assert list(HouseholdChange.objects.all()) == []
     batch.refresh_from_db()
     assert (batch.status, batch.stored_path, upload.exists()) == ("applied", "", False)
+
+
+def _id_number(first17: str) -> str:
+    # GB 11643's check character, worked out here, apart from the importer.
+    weights = [2 ** (17 - i) % 11 for i in range(17)]
+    total = sum(int(d) * w for d, w in zip(first17, weights, strict=True))
+    return first17 + "10X98765432"[total % 11]
+
+
+def _county_of(count: int, date: str = "2023/12/31") -> list[dict]:
+    """Return one-person households 1..count of 马寨村."""
+    return [
+        person(
+            **{
+                "户编号": f"5226361002029{n:04d}",
+                "人编号": f"5226361002029{n:04d}01",
+                "证件号码": _id_number(f"52263619700101{n:03d}"),
+                "数据日期": date,
+            }
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def test_a_few_households_imported_as_a_whole_export_are_refused(tmp_path, danzhai):
+    run(write_csv(tmp_path / "county.csv", _county_of(15)))
+    # Three households, their statuses changed: a list, not an export.
+    listed = _county_of(3, "2024/6/30")
+    for row in listed:
+        row["户类型"] = "低保脱贫户(不再享受政策)"
+    path = write_csv(tmp_path / "three.csv", listed)
+
+    refused = run(path)
+    partial = run(path, scope=ImportBatch.Scope.PARTIAL)
+
+    assert (refused.status, refused.failure) == ("rejected", "partial_list")
+    assert refused.message == (
+        "This file leaves out 12 of the 15 households kept for its counties: "
+        "imported as a whole export, it would mark them all not seen. Nothing "
+        "was applied. If it lists only some households, import it again as a "
+        "partial list."
+    )
+    assert (refused.new, refused.changed, refused.not_seen) == (0, 0, 0)
+    assert not refused.household_changes.exists()
+    assert partial.status == "applied"
+    assert (partial.changed, partial.unchanged, partial.not_seen) == (3, 0, 0)
+    assert Household.objects.filter(is_seen=True).count() == 15
+    exited = Household.objects.filter(status=Household.Status.OUT_UNSUPPORTED)
+    assert exited.count() == 3
+
+
+def test_a_whole_export_may_leave_out_a_fifth(tmp_path, danzhai):
+    run(write_csv(tmp_path / "county.csv", _county_of(50)))
+
+    batch = run(write_csv(tmp_path / "later.csv", _county_of(40, "2024/6/30")))
+
+    assert (batch.status, batch.not_seen, batch.unchanged) == ("applied", 10, 40)
+
+
+def test_a_file_whose_every_household_is_rejected_applies_nothing(tmp_path, danzhai):
+    rows = snapshot()
+    for row in rows:
+        row["证件号码"] = row["证件号码"][:-1] + "0"
+
+    batch = run(write_csv(tmp_path / "bad.csv", rows))
+
+    assert (batch.status, batch.households, batch.rejected) == ("rejected", 3, 3)
+    assert batch.message == (
+        "All 3 households in the file have rows with errors; nothing was applied."
+    )
+    assert Household.objects.count() == 0
+
+
+def test_a_file_imported_before_says_what_it_held(tmp_path, danzhai):
+    path = write_csv(tmp_path / "2023.csv", snapshot())
+    first = run(path)
+
+    again = run(path)
+
+    assert again.status == "duplicate"
+    assert (again.snapshot_date, again.file_format, again.county_codes) == (
+        first.snapshot_date,
+        "csv/utf-8-sig",
+        ["522636"],
+    )

@@ -45,13 +45,17 @@ def upload_dir(settings, tmp_path):
     return tmp_path / "uploads"
 
 
-def upload(client, path, policy="apply_valid", capture=None):
+def upload(
+    client, path, policy="apply_valid", capture=None, scope="whole", force=False
+):
     with capture(execute=True):
         return client.post(
             reverse("registry-dashboard:import-list"),
             {
                 "file": SimpleUploadedFile(path.name, path.read_bytes()),
                 "policy": policy,
+                "scope": scope,
+                **({"force": "on"} if force else {}),
             },
         )
 
@@ -146,7 +150,11 @@ def test_row_errors_download_from_the_dashboard(
 def test_an_empty_upload_is_refused_with_its_reason(staff, upload_dir):
     answer = staff.post(
         reverse("registry-dashboard:import-list"),
-        {"file": SimpleUploadedFile("empty.csv", b""), "policy": "apply_valid"},
+        {
+            "file": SimpleUploadedFile("empty.csv", b""),
+            "policy": "apply_valid",
+            "scope": "whole",
+        },
     )
 
     assert answer.status_code == 200
@@ -437,3 +445,24 @@ def test_an_import_nothing_moves_for_minutes_says_what_to_do(staff, tmp_path):
     assert done == 0.85
     assert progress(moving) == ("", 0.4)
     assert f'id="import-stalled">{stalled}</div>' in page.content.decode()
+
+
+def test_a_file_imported_before_is_read_again_when_staff_ask(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+    upload_dir,
+    django_capture_on_commit_callbacks,
+):
+    path = write_csv(tmp_path / "2023.csv", snapshot())
+    upload(staff, path, capture=django_capture_on_commit_callbacks)
+    upload(staff, path, capture=django_capture_on_commit_callbacks)
+    upload(staff, path, capture=django_capture_on_commit_callbacks, force=True)
+
+    page = staff.get(reverse("registry-dashboard:import-list")).content.decode()
+
+    statuses = list(
+        ImportBatch.objects.order_by("pk").values_list("status", "unchanged")
+    )
+    assert statuses == [("applied", 0), ("duplicate", 0), ("applied", 3)]
+    assert page.count("<td>registry-office</td>") == 3

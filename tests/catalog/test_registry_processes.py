@@ -214,6 +214,7 @@ def test_an_upload_is_imported_by_a_real_worker(
         {
             "file": SimpleUploadedFile("export.csv", path.read_bytes()),
             "policy": "apply_valid",
+            "scope": "whole",
         },
     )
     batch = wait_for(

@@ -28,6 +28,13 @@ class Command(BaseCommand):
             "valid households).",
         )
         parser.add_argument(
+            "--partial",
+            action="store_true",
+            help="The file lists only some households: leave those it does "
+            "not list as they are (default: a whole export, which marks them "
+            "not seen).",
+        )
+        parser.add_argument(
             "--force",
             action="store_true",
             help="Read the file again even if it was imported before.",
@@ -36,7 +43,7 @@ class Command(BaseCommand):
             "--errors", type=Path, help="Write the row errors to this XLSX file."
         )
 
-    def handle(self, *args, file, all_or_nothing, force, errors, **options):
+    def handle(self, *args, file, all_or_nothing, partial, force, errors, **options):
         if not file.is_file():
             raise CommandError(f"{file}: no such file.")
         policy = ImportBatch.Policy
@@ -45,6 +52,7 @@ class Command(BaseCommand):
             file_name=file.name,
             source="command",
             policy=policy.ALL_OR_NOTHING if all_or_nothing else policy.APPLY_VALID,
+            scope=ImportBatch.Scope.PARTIAL if partial else ImportBatch.Scope.WHOLE,
         )
         with tqdm(total=100, unit="%", disable=options["verbosity"] == 0) as bar:
             batch = registry_import(
