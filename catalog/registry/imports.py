@@ -32,7 +32,7 @@ import queue
 import struct
 import threading
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 from operator import itemgetter, methodcaller
@@ -97,6 +97,9 @@ PROGRESS_EVERY = 20000
 APPLY_LOCK_KEY = 0x46505245  # "FPRE"
 # How much of a file's start is looked at to tell text from binary.
 BINARY_SNIFF_BYTES = 8192
+# A row of an export is a few hundred characters; a line longer than this
+# is not one.
+MAX_LINE = 64 * 1024
 # How Excel 97–2003 workbooks (.xls), OLE2 compound files, begin.
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -166,12 +169,24 @@ def _csv_rows(path: Path, size: int) -> Iterator[RowSource]:
     with open(path, "rb") as stream:
         encoding = fields.detect_encoding(stream)
         text = io.TextIOWrapper(stream, encoding=encoding, newline="")
-        reader = csv.reader(text)
+        reader = csv.reader(_bounded_lines(text))
         yield RowSource(
             rows=_guarded(enumerate(reader, start=1)),
             file_format=f"csv/{encoding}",
             position=lambda: stream.tell() / size,
         )
+
+
+def _bounded_lines(text) -> Iterator[str]:
+    # A text file of one endless line would be read whole before the csv
+    # module could refuse it: lines are taken at most MAX_LINE at a time.
+    while line := text.readline(MAX_LINE):
+        if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
+            raise ImportRefused(
+                _("The file is not a CSV or Excel export of the registry."),
+                code="not_a_file",
+            )
+        yield line
 
 
 def _guarded(rows):
@@ -530,6 +545,9 @@ def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
 # A household of more member rows than this is not a household: its rows are
 # not kept in memory, and the household is rejected.
 MAX_MEMBER_ROWS = 100
+# People staged but not yet written, at most: a few households' worth
+# beyond a chunk, whatever the file holds.
+MAX_PEOPLE_HELD = 2 * STAGING_CHUNK
 COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -760,6 +778,10 @@ class GroupStager:
             f"{self.prefix}{number}\t{_copy_text(registry_number)}\t"
             f"{_copy_text(person_number[:40])}\n"
         )
+        if len(self.people) >= MAX_PEOPLE_HELD:
+            # One "household" of endless rows (a file of junk under a good
+            # header) must not hold them all.
+            self.flush()
 
     def household(self, staged: dict, errors: list[fields.RowError]) -> None:
         self.households.append(staged)
@@ -924,8 +946,11 @@ class StagingWriter:
         if len(self.rows) >= STAGING_CHUNK:
             self.flush()
 
-    def add_errors(self, errors: list[fields.RowError]) -> None:
-        self.errors.extend(_row_error(self.batch, error) for error in errors)
+    def add_errors(self, errors: Iterable[fields.RowError]) -> None:
+        for error in errors:
+            self.errors.append(_row_error(self.batch, error))
+            if len(self.errors) >= STAGING_CHUNK:
+                self.flush()
 
     def flush(self) -> None:
         if self.rows:
@@ -1023,7 +1048,7 @@ def check_households(batch: ImportBatch) -> None:
     if scattered:
         writer.add_errors(_heads(people))
         writer.add_errors(_contradictions(people))
-    writer.add_errors(_repeated_people(batch))
+    _repeated_people(batch, writer)
     writer.flush()
     if scattered:
         # A household read whole is one row, flagged already; one staged a
@@ -1033,7 +1058,7 @@ def check_households(batch: ImportBatch) -> None:
         rows.update(has_error=True)
 
 
-def _repeated_people(batch: ImportBatch) -> list[fields.RowError]:
+def _repeated_people(batch: ImportBatch, writer: StagingWriter) -> None:
     people = ImportStagingPerson.objects.filter(batch_id=batch.pk)
     repeated = (
         people.exclude(person_number="")
@@ -1045,22 +1070,22 @@ def _repeated_people(batch: ImportBatch) -> list[fields.RowError]:
     if not repeated.exists():
         # The common case; the rows of repeated numbers would take a second
         # pass over a million people.
-        return []
+        return
     rows = people.filter(person_number__in=repeated).order_by("row_number")
     first_row: dict[str, int] = {}
-    errors, erred = [], set()
+    erred = set()
+    # Streamed: a file of junk repeats one "number" a million times.
     for number, person, household in rows.values_list(
         "row_number", "person_number", "registry_number"
-    ):
+    ).iterator(chunk_size=STAGING_CHUNK):
         first = first_row.setdefault(person, number)
         if first != number:
             reason = _("This person number is already on row %(row)d.") % {"row": first}
-            errors.append(fields.RowError(number, PERSON_NUMBER, person, reason))
+            writer.add_errors([fields.RowError(number, PERSON_NUMBER, person, reason)])
             erred.add(household)
     ImportStagingRow.objects.filter(
         batch_id=batch.pk, registry_number__in=erred
     ).update(has_error=True)
-    return errors
 
 
 def _heads(staged) -> list[fields.RowError]:

@@ -307,3 +307,43 @@ def test_an_excel_97_workbook_is_refused_with_what_to_do(tmp_path):
         "it in Excel or WPS, save it as .xlsx or CSV, and upload that."
     )
     assert Household.objects.count() == 0
+
+
+def test_one_endless_line_is_refused_without_reading_it_whole(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_bytes(b"x" * (30 * 1024 * 1024))
+
+    tracemalloc.start()
+    batch = run(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    assert (batch.status, batch.failure) == ("failed", "not_a_file")
+    assert peak < 5 * 1024 * 1024
+
+
+def test_endless_junk_under_a_good_header_keeps_memory_flat(tmp_path):
+    from catalog.registry.layout import EXPORT_COLUMNS
+
+    rows = 30_000
+    path = tmp_path / "export.csv"
+    junk = ",".join(["垃圾"] * len(EXPORT_COLUMNS)) + "\r\n"
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.write(",".join(EXPORT_COLUMNS) + "\r\n")
+        for _ in range(rows):
+            out.write(junk)
+
+    tracemalloc.start()
+    batch = run(path)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+
+    # One "household" of 30,000 rows: too many members, an ID number that is
+    # not one on each of its first 100 rows, and one person number
+    # repeated on every row after the first.
+    assert (batch.status, batch.households, batch.rejected) == ("rejected", 1, 1)
+    assert batch.errors.filter(reason__startswith="This person number").count() == (
+        rows - 1
+    )
+    # Held whole, the rows' people and errors took 48 MB at 60,000 rows.
+    assert peak < 12 * 1024 * 1024
