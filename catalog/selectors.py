@@ -9,7 +9,7 @@ from django.utils import timezone
 from oscar.core.loading import get_model
 
 from catalog.catalogue.models import Product
-from catalog.models import BenefitLink, Certificate
+from catalog.models import BenefitLink, Certificate, Household
 from catalog.partner.models import Partner
 
 Category = get_model("catalogue", "Category")
@@ -88,6 +88,38 @@ def product_reach(*, product: Product) -> dict:
     if product.producer_id is None:
         return {"household_count": 0, "eligible_count": 0, "villages": []}
     return reach_of_links(active_links(producer_id=product.producer_id))
+
+
+def products_without_eligible_household(
+    *, day: datetime.date | None = None
+) -> QuerySet[Product]:
+    """Return public products none of whose sales count today.
+
+    A direct product whose household no longer counts, or a product by
+    links whose producer has no link active on day to a household that
+    counts: what a registry import can leave behind, for staff to act on.
+    Variants are left out: their parent holds the rule and the producer.
+    """
+    day = day or timezone.localdate()
+    eligible_links = BenefitLink.objects.filter(
+        Household.eligible_q("household__"),
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+        producer=OuterRef("producer"),
+        status=BenefitLink.Status.ACTIVE,
+        valid_from__lte=day,
+    )
+    eligible_households = Household.objects.filter(Household.eligible_q())
+    direct = Q(benefit_rule=Product.BenefitRule.DIRECT) & ~Q(
+        beneficiary__in=eligible_households
+    )
+    by_links = Q(benefit_rule=Product.BenefitRule.LINKS) & ~Exists(eligible_links)
+    return (
+        Product.objects.filter(is_public=True)
+        .exclude(structure=Product.CHILD)
+        .filter(direct | by_links)
+        .select_related("producer", "beneficiary")
+        .order_by("producer__name", "title")
+    )
 
 
 def current_certificate(*, product: Product) -> Certificate | None:

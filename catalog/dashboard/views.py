@@ -26,6 +26,7 @@ from catalog.dashboard.forms import ImportUploadForm
 from catalog.models import BenefitLink, HouseholdChange, ImportBatch
 from catalog.registry.imports import applied_before, import_batch_create
 from catalog.registry.reports import household_changes_xlsx, row_errors_xlsx
+from catalog.selectors import products_without_eligible_household
 from catalog.tasks import registry_import_task
 from shop.dashboard_access import can_see_flags
 
@@ -204,4 +205,10 @@ class FlaggedLinkListView(ListView):
         context = super().get_context_data(**kwargs)
         context["title"] = _("Flagged benefit links")
         context["batch"] = self.batch
+        products = products_without_eligible_household()
+        if not self.request.user.is_staff:
+            products = products.filter(producer__users=self.request.user)
+        context["products"] = products[:SHOWN_ERRORS]
+        context["products_total"] = products.count()
+        context["shown"] = SHOWN_ERRORS
         return context

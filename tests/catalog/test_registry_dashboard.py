@@ -466,3 +466,39 @@ def test_a_file_imported_before_is_read_again_when_staff_ask(
     )
     assert statuses == [("applied", 0), ("duplicate", 0), ("applied", 3)]
     assert page.count("<td>registry-office</td>") == 3
+
+
+def test_products_none_of_whose_sales_count_are_shown_to_their_staff(client, staff):
+    exited = factories.HouseholdFactory(status=Household.Status.OUT_UNSUPPORTED)
+    counted = factories.HouseholdFactory()
+    mine, theirs = factories.PartnerFactory(), factories.PartnerFactory()
+    # Mine: one link to an exited household, one to a counted one whose
+    # link has ended. Theirs: a link that counts.
+    factories.BenefitLinkFactory(producer=mine, household=exited)
+    factories.BenefitLinkFactory(
+        producer=mine, household=counted, valid_until=datetime.date(2021, 1, 1)
+    )
+    factories.BenefitLinkFactory(producer=theirs, household=counted)
+    by_links = factories.ProductFactory(producer=mine, title="蓝莓干")
+    factories.ProductFactory(producer=theirs, title="茶叶")
+    direct = factories.ProductFactory(
+        producer=theirs,
+        title="土鸡蛋",
+        benefit_rule="direct",
+        beneficiary=exited,
+    )
+    factories.ProductFactory(
+        producer=mine, title="腊肉", benefit_rule="direct", beneficiary=counted
+    )
+    factories.ProductFactory(producer=mine, title="下架的", is_public=False)
+    coop = get_user_model().objects.create_user(username="coop", password="x")
+    coop.user_permissions.add(Permission.objects.get(codename="dashboard_access"))
+    mine.users.add(coop)
+    flags = reverse("registry-dashboard:flagged-links")
+
+    for_staff = staff.get(flags).context["products"]
+    client.force_login(coop)
+    for_coop = client.get(flags).context["products"]
+
+    assert sorted(p.title for p in for_staff) == sorted([by_links.title, direct.title])
+    assert [p.title for p in for_coop] == [by_links.title]
