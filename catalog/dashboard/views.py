@@ -114,6 +114,7 @@ def import_progress(request, pk):
     batch = get_object_or_404(ImportBatch, pk=pk)
     names = ("rows_read", "households", "new", "changed", "unchanged")
     names += ("outdated", "not_seen", "rejected", "row_errors", "links_flagged")
+    names += ("links_cleared",)
     return JsonResponse(
         {
             "status": batch.status,

@@ -120,6 +120,7 @@ def test_the_progress_of_an_import_answers_as_json(
         "rejected": 0,
         "row_errors": 0,
         "links_flagged": 0,
+        "links_cleared": 0,
     }
 
 
@@ -502,3 +503,29 @@ def test_products_none_of_whose_sales_count_are_shown_to_their_staff(client, sta
 
     assert sorted(p.title for p in for_staff) == sorted([by_links.title, direct.title])
     assert [p.title for p in for_coop] == [by_links.title]
+
+
+def test_the_command_reports_in_the_shops_language(tmp_path, danzhai):  # noqa: F811
+    from django.core.management import call_command
+
+    first = tmp_path / "2023.csv"
+    write_csv(first, snapshot())
+    call_command("import_registry", str(first), verbosity=0, stdout=io.StringIO())
+    bad = snapshot("2024/6/30", first={"户类型": "低保脱贫户(不再享受政策)"})
+    bad[-1]["证件号码"] = bad[-1]["证件号码"][:-1] + "0"
+    out = io.StringIO()
+
+    call_command(
+        "import_registry",
+        str(write_csv(tmp_path / "2024.csv", bad)),
+        verbosity=0,
+        stdout=out,
+    )
+
+    batch = ImportBatch.objects.latest("pk")
+    assert out.getvalue().splitlines() == [
+        f"导入 {batch.pk}：已写入",
+        "行 4，户 3：新增 0，变更 1，未变 1，旧于已存 0，未出现 0，拒绝 1；"
+        "标记利益联结 0，解除 0",
+        "  第 5 行 证件号码 “522636********0070”：身份证号码校验位不符",
+    ]

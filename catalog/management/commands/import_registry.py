@@ -3,7 +3,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from tqdm import tqdm
+from tqdm.contrib.logging import logging_redirect_tqdm
 
 from catalog.models import ImportBatch
 from catalog.registry.imports import import_batch_create, registry_import
@@ -14,6 +16,8 @@ from catalog.registry.reports import row_errors_xlsx
 tqdm.monitor_interval = 0
 
 SHOWN_ERRORS = 20
+# The phase, how far, the bar and the time taken: a rate in %/s says nothing.
+BAR = "{desc}{percentage:3.0f}%|{bar}| {elapsed}"
 
 
 class Command(BaseCommand):
@@ -54,7 +58,12 @@ class Command(BaseCommand):
             policy=policy.ALL_OR_NOTHING if all_or_nothing else policy.APPLY_VALID,
             scope=ImportBatch.Scope.PARTIAL if partial else ImportBatch.Scope.WHOLE,
         )
-        with tqdm(total=100, unit="%", disable=options["verbosity"] == 0) as bar:
+        quiet = options["verbosity"] == 0
+        # Log lines go above the bar instead of through it.
+        with (
+            tqdm(total=100, bar_format=BAR, disable=quiet) as bar,
+            logging_redirect_tqdm(),
+        ):
             batch = registry_import(
                 batch=batch,
                 path=file,
@@ -65,30 +74,49 @@ class Command(BaseCommand):
         self._report(batch)
         if errors and batch.row_errors:
             errors.write_bytes(row_errors_xlsx(batch))
-            self.stdout.write(f"Row errors written to {errors}.")
+            self.stdout.write(_("Row errors written to %(path)s.") % {"path": errors})
         if batch.status in (ImportBatch.Status.FAILED, ImportBatch.Status.REJECTED):
             raise CommandError(batch.message)
 
     def _report(self, batch: ImportBatch) -> None:
         said = batch.message or batch.get_status_display()
-        self.stdout.write(f"Import {batch.pk}: {said}")
+        self.stdout.write(_("Import %(id)d: %(said)s") % {"id": batch.pk, "said": said})
         if batch.status != ImportBatch.Status.APPLIED:
             return
         self.stdout.write(
-            f"rows {batch.rows_read}, households {batch.households}: "
-            f"new {batch.new}, changed {batch.changed}, unchanged "
-            f"{batch.unchanged}, older than kept {batch.outdated}, "
-            f"not seen {batch.not_seen}, rejected "
-            f"{batch.rejected}; links flagged {batch.links_flagged}, "
-            f"cleared {batch.links_cleared}"
+            _(
+                "rows %(rows)d, households %(households)d: new %(new)d, "
+                "changed %(changed)d, unchanged %(unchanged)d, older than kept "
+                "%(outdated)d, not seen %(not_seen)d, rejected %(rejected)d; "
+                "links flagged %(flagged)d, cleared %(cleared)d"
+            )
+            % {
+                "rows": batch.rows_read,
+                "households": batch.households,
+                "new": batch.new,
+                "changed": batch.changed,
+                "unchanged": batch.unchanged,
+                "outdated": batch.outdated,
+                "not_seen": batch.not_seen,
+                "rejected": batch.rejected,
+                "flagged": batch.links_flagged,
+                "cleared": batch.links_cleared,
+            }
         )
         for error in batch.errors.order_by("row_number", "pk")[:SHOWN_ERRORS]:
             self.stdout.write(
-                f"  row {error.row_number} {error.column} “{error.value}”: "
-                f"{error.reason}"
+                "  "
+                + _("row %(row)d %(column)s “%(value)s”: %(reason)s")
+                % {
+                    "row": error.row_number,
+                    "column": error.column,
+                    "value": error.value,
+                    "reason": error.reason,
+                }
             )
         if batch.row_errors > SHOWN_ERRORS:
-            self.stdout.write(f"  … {batch.row_errors - SHOWN_ERRORS} more.")
+            more = batch.row_errors - SHOWN_ERRORS
+            self.stdout.write("  " + _("… %(count)d more.") % {"count": more})
 
 
 def _advance(bar: tqdm, batch: ImportBatch) -> None:
