@@ -619,6 +619,7 @@ class ImportRowError(models.Model):
         related_name="errors",
     )
     row_number = models.PositiveIntegerField(_("row"))
+    registry_number = models.CharField(_("registry number"), max_length=32, blank=True)
     column = models.CharField(_("column"), max_length=64)
     # ID numbers appear masked; health and phone columns are never quoted.
     value = models.CharField(_("value"), max_length=255, blank=True)

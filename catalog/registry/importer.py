@@ -135,6 +135,8 @@ class RowError:
     column: str
     value: str
     reason: str
+    # The row's 户编号, where known, for the person who fixes the file.
+    household: str = ""
 
 
 @dataclass

@@ -785,7 +785,8 @@ class GroupStager:
 
     def household(self, staged: dict, errors: list[fields.RowError]) -> None:
         self.households.append(staged)
-        self.errors.extend(_row_error(self.batch, error) for error in errors)
+        number = staged["registry_number"]
+        self.errors.extend(_row_error(self.batch, error, number) for error in errors)
         if len(self.people) >= STAGING_CHUNK:
             self.flush()
 
@@ -941,8 +942,9 @@ class StagingWriter:
     def add(self, staged: dict, errors: list[fields.RowError]) -> None:
         staged["has_error"] = bool(errors)
         self.rows.append(staged)
+        number = staged.get("registry_number", "")
         for error in errors:
-            self.errors.append(_row_error(self.batch, error))
+            self.errors.append(_row_error(self.batch, error, number))
         if len(self.rows) >= STAGING_CHUNK:
             self.flush()
 
@@ -962,9 +964,12 @@ class StagingWriter:
             self.errors = []
 
 
-def _row_error(batch: ImportBatch, error: fields.RowError) -> ImportRowError:
+def _row_error(
+    batch: ImportBatch, error: fields.RowError, registry_number: str = ""
+) -> ImportRowError:
     return ImportRowError(
         batch=batch,
+        registry_number=(error.household or registry_number)[:32],
         row_number=error.row,
         column=error.column,
         value=error.value,
@@ -1081,7 +1086,8 @@ def _repeated_people(batch: ImportBatch, writer: StagingWriter) -> None:
         first = first_row.setdefault(person, number)
         if first != number:
             reason = _("This person number is already on row %(row)d.") % {"row": first}
-            writer.add_errors([fields.RowError(number, PERSON_NUMBER, person, reason)])
+            error = fields.RowError(number, PERSON_NUMBER, person, reason, household)
+            writer.add_errors([error])
             erred.add(household)
     ImportStagingRow.objects.filter(
         batch_id=batch.pk, registry_number__in=erred
@@ -1106,14 +1112,24 @@ def _heads(staged) -> list[fields.RowError]:
             first = rows[0]
             errors.append(
                 fields.RowError(
-                    first.row_number, fields.RELATION, first.relation, reason
+                    first.row_number,
+                    fields.RELATION,
+                    first.relation,
+                    reason,
+                    first.registry_number,
                 )
             )
         else:
             reason = _("The household has more than one head (户主).")
             heads = [row for row in rows if row.is_head][1:]
             errors += [
-                fields.RowError(row.row_number, fields.RELATION, fields.HEAD, reason)
+                fields.RowError(
+                    row.row_number,
+                    fields.RELATION,
+                    fields.HEAD,
+                    reason,
+                    row.registry_number,
+                )
                 for row in heads
             ]
     staged.filter(registry_number__in=[h["registry_number"] for h in counts]).update(
@@ -1146,7 +1162,11 @@ def _contradictions(staged) -> list[fields.RowError]:
                     "The head's row (row %(row)d) says “%(expected)s”; a household "
                     "has one value for this column."
                 ) % {"row": row.head_row, "expected": expected}
-                errors.append(fields.RowError(row.row_number, column, value, reason))
+                errors.append(
+                    fields.RowError(
+                        row.row_number, column, value, reason, row.registry_number
+                    )
+                )
     staged.filter(pk__in=erred).update(has_error=True)
     return errors
 

@@ -10,7 +10,7 @@ from openpyxl.utils import get_column_letter
 
 from catalog.models import HouseholdChange, ImportBatch, Village
 
-WIDTHS = (8, 24, 28, 80)
+WIDTHS = (8, 20, 24, 28, 80)
 CHANGE_WIDTHS = (22, 16, 22, 30, 30, 18)
 CHUNK = 2000
 
@@ -23,9 +23,9 @@ def row_errors_xlsx(batch: ImportBatch) -> bytes:
     """
     workbook = Workbook(write_only=True)
     sheet = _sheet(workbook, _("Row errors"), WIDTHS)
-    sheet.append([_("Row"), _("Column"), _("Value"), _("Reason")])
+    sheet.append([_("Row"), _("Registry number"), _("Column"), _("Value"), _("Reason")])
     errors = batch.errors.order_by("row_number", "pk").values_list(
-        "row_number", "column", "value", "reason"
+        "row_number", "registry_number", "column", "value", "reason"
     )
     for row in errors.iterator(chunk_size=CHUNK):
         sheet.append(list(row))

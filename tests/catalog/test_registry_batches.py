@@ -309,8 +309,15 @@ def test_the_valid_households_are_applied_by_default(tmp_path, danzhai):
         THIRD,
     ]
     [error] = batch.errors.all()
-    assert (error.row_number, error.column, error.value, error.reason) == (
+    assert (
+        error.row_number,
+        error.registry_number,
+        error.column,
+        error.value,
+        error.reason,
+    ) == (
         4,
+        SECOND,
         "证件号码",
         "522636********0050",
         "ID number fails its checksum",
@@ -323,8 +330,8 @@ def test_row_errors_download_as_a_spreadsheet(tmp_path, danzhai):
     workbook = openpyxl.load_workbook(io.BytesIO(row_errors_xlsx(batch)))
 
     assert [list(row) for row in workbook.active.iter_rows(values_only=True)] == [
-        ["Row", "Column", "Value", "Reason"],
-        [4, "证件号码", "522636********0050", "ID number fails its checksum"],
+        ["Row", "Registry number", "Column", "Value", "Reason"],
+        [4, SECOND, "证件号码", "522636********0050", "ID number fails its checksum"],
     ]
 
 
@@ -406,6 +413,7 @@ def test_a_member_apart_from_a_later_head_is_checked_against_it(tmp_path, danzha
             "this column.",
         )
     ]
+    assert list(batch.errors.values_list("registry_number", flat=True)) == [FIRST]
     assert (batch.households, batch.new, batch.rejected) == (3, 2, 1)
     assert not Household.objects.filter(registry_number=FIRST).exists()
 
@@ -418,6 +426,7 @@ def test_a_household_apart_without_a_head_is_rejected_once(tmp_path, danzhai):
     assert list(
         batch.errors.values_list("row_number", "column", "value", "reason")
     ) == [(2, "与户主关系", "子女", "No member of this household is its head (户主).")]
+    assert list(batch.errors.values_list("registry_number", flat=True)) == [FIRST]
     assert (batch.households, batch.new, batch.rejected) == (3, 2, 1)
 
 

@@ -48,6 +48,10 @@ def errors(batch: ImportBatch) -> list[tuple]:
     return list(batch.errors.values_list("row_number", "column", "value", "reason"))
 
 
+def error_households(batch: ImportBatch) -> list[str]:
+    return list(batch.errors.values_list("registry_number", flat=True))
+
+
 def stored() -> list[str]:
     return sorted(Household.objects.values_list("registry_number", flat=True))
 
@@ -158,6 +162,7 @@ def test_members_contradicting_their_head_reject_the_household():
         (3, "人数", "4", said.format("3")),
         (3, "户类型", "一般脱贫户(不再享受政策)", said.format("一般脱贫户")),
     ]
+    assert error_households(batch) == [A, A]
     assert (batch.new, batch.rejected) == (3, 1)
     assert A not in stored()
 
@@ -168,6 +173,7 @@ def test_a_person_number_used_twice_rejects_the_later_household():
     assert errors(batch) == [
         (8, "人编号", "5226361002019000102", "This person number is already on row 3.")
     ]
+    assert error_households(batch) == ["52052110120190001"]
     assert (batch.new, batch.rejected) == (3, 1)
     assert stored() == sorted([A, B, D])
 

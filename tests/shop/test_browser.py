@@ -289,9 +289,9 @@ def test_staff_upload_an_export_follow_it_and_fetch_its_errors(
     assert status == "已写入"
     assert "2020/2/30" in errors and "去年" in errors
     rows = list(openpyxl.load_workbook(saved).active.iter_rows(values_only=True))
-    assert [row[:3] for row in rows[1:]] == [
-        (8, "首次识别时间", "2020/2/30"),
-        (10, "首次识别时间", "去年"),
+    assert [row[:4] for row in rows[1:]] == [
+        (8, "52052110220290001", "首次识别时间", "2020/2/30"),
+        (10, "52052120120190001", "首次识别时间", "去年"),
     ]
     assert gone.registry_number in flags and link.producer.name in flags
     assert "最新导出数据中已无此户" in flags
