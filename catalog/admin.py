@@ -106,6 +106,11 @@ class HouseholdAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Shown, never edited: a change made here would have no batch in
+        # the household's history, and the next import would undo it.
+        return False
+
     def has_delete_permission(self, request, obj=None) -> bool:
         # Households are never deleted: past sales are attributed to them.
         return False
