@@ -138,12 +138,15 @@ def stalled_message(batch: ImportBatch) -> str:
             "No worker has taken this import in %(minutes)d minutes: is a "
             "Celery worker running?"
         ) % {"minutes": minutes}
+    # A worker that took the import and died leaves it to the broker, which
+    # hands it out again once the visibility timeout has passed.
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
     return _(
         "Nothing has moved for %(minutes)d minutes: the worker may have "
         "stopped. The registry stays as it was until an import of this file "
-        "finishes; one runs again when a worker starts, or upload the file "
-        "again."
-    ) % {"minutes": minutes}
+        "finishes; a worker takes this one up again %(timeout)d minutes after "
+        "it was handed out, or upload the file again."
+    ) % {"minutes": minutes, "timeout": max(1, timeout // 60)}
 
 
 @staff_member_required

@@ -444,7 +444,11 @@ def test_an_import_nothing_moves_for_minutes_says_what_to_do(staff, tmp_path):
         0.0,
     )
     stalled, done = progress(stopped)
-    assert stalled.startswith("12 分钟内没有任何进展：")
+    assert stalled == (
+        "12 分钟内没有任何进展：工作进程可能已停止。在此文件的导入完成之前，"
+        "建档立卡数据保持原样；此次导入交给工作进程 60 分钟后，会有工作进程"
+        "重新接手，也可以重新上传此文件。"
+    )
     # Reading fills four fifths of the bar; checking is past it.
     assert done == 0.85
     assert progress(moving) == ("", 0.4)

@@ -161,10 +161,9 @@ def redis_broker():
     return REDIS_URL
 
 
-@pytest.fixture
-def worker(redis_broker, postgres_only):
-    """Run a Celery worker process on Redis and the test database."""
-    process = subprocess.Popen(  # noqa: S603 - the project's own worker
+def start_worker(broker: str, **env) -> subprocess.Popen:
+    """Start a Celery worker process on the broker and the test database."""
+    return subprocess.Popen(  # noqa: S603 - the project's own worker
         [
             sys.executable,
             "-m",
@@ -178,15 +177,29 @@ def worker(redis_broker, postgres_only):
             "--loglevel=WARNING",
         ],
         cwd=ROOT,
-        env=child_env(CELERY_BROKER_URL=redis_broker, CELERY_TASK_ALWAYS_EAGER="false"),
+        env=child_env(
+            CELERY_BROKER_URL=broker, CELERY_TASK_ALWAYS_EAGER="false", **env
+        ),
     )
+
+
+@pytest.fixture
+def broker_for_this_process(redis_broker):
+    """Send this process's tasks to the Redis broker, not run them here."""
     conf = celery_app.conf
     saved = (conf.broker_url, conf.task_always_eager)
     conf.broker_url, conf.task_always_eager = redis_broker, False
     _forget_connections()
-    yield process
+    yield redis_broker
     conf.broker_url, conf.task_always_eager = saved
     _forget_connections()
+
+
+@pytest.fixture
+def worker(broker_for_this_process, postgres_only):
+    """Run a Celery worker process on Redis and the test database."""
+    process = start_worker(broker_for_this_process)
+    yield process
     process.terminate()
     process.wait(timeout=30)
 
@@ -199,16 +212,11 @@ def _forget_connections() -> None:
     celery_app.amqp._producer_pool = None
 
 
-def test_an_upload_is_imported_by_a_real_worker(
-    client, tmp_path, villages, worker, settings
-):
-    settings.REGISTRY_UPLOAD_DIR = str(tmp_path / "uploads")
+def upload_as_staff(client, path: Path) -> None:
     staff = get_user_model().objects.create_user(
         username="office", password="x", is_staff=True, is_superuser=True
     )
     client.force_login(staff)
-    path = export_of(tmp_path, 300)
-
     client.post(
         reverse("registry-dashboard:import-list"),
         {
@@ -217,6 +225,13 @@ def test_an_upload_is_imported_by_a_real_worker(
             "scope": "whole",
         },
     )
+
+
+def test_an_upload_is_imported_by_a_real_worker(
+    client, tmp_path, villages, worker, settings
+):
+    settings.REGISTRY_UPLOAD_DIR = str(tmp_path / "uploads")
+    upload_as_staff(client, export_of(tmp_path, 300))
     batch = wait_for(
         lambda: ImportBatch.objects.filter(status__in=ImportBatch.FINISHED).first(),
         step=0.1,
@@ -224,6 +239,45 @@ def test_an_upload_is_imported_by_a_real_worker(
 
     assert (batch.status, batch.new, batch.stored_path) == ("applied", 300, "")
     assert Household.objects.count() == 300
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_a_killed_worker_leaves_the_registry_as_it_was_and_another_finishes(
+    client, tmp_path, villages, broker_for_this_process, postgres_only, settings
+):
+    settings.REGISTRY_UPLOAD_DIR = str(tmp_path / "uploads")
+    households = 40000
+    path = export_of(tmp_path, households)
+    # The task goes back to the queue 3 s after the worker that took it
+    # stopped answering for it, not after an hour.
+    soon = {"CELERY_VISIBILITY_TIMEOUT": "3"}
+    first = start_worker(broker_for_this_process, **soon)
+    try:
+        upload_as_staff(client, path)
+        wait_for(lambda: status_of_latest() == "reading", timeout=120)
+    finally:
+        # Its pool is solo: the task runs in this very process.
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+
+    killed = ImportBatch.objects.get()
+    assert killed.status in ("reading", "checking", "applying")
+    assert (Household.objects.count(), HouseholdChange.objects.count()) == (0, 0)
+
+    second = start_worker(broker_for_this_process, **soon)
+    try:
+        batch = wait_for(
+            lambda: ImportBatch.objects.filter(status__in=ImportBatch.FINISHED).first(),
+            timeout=180,
+            step=0.2,
+        )
+    finally:
+        second.terminate()
+        second.wait(timeout=30)
+
+    assert (batch.pk, batch.status, batch.new) == (killed.pk, "applied", households)
+    assert Household.objects.filter(added_by=batch).count() == households
+    assert ImportStagingRow.objects.count() == 0
     assert list((tmp_path / "uploads").iterdir()) == []
 
 
