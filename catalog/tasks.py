@@ -10,21 +10,34 @@ from pathlib import Path
 from celery import shared_task
 
 from catalog.models import ImportBatch
-from catalog.registry.imports import links_recheck, registry_import
+from catalog.registry.imports import batch_claim, links_recheck, registry_import
 
 logger = logging.getLogger(__name__)
+
+
+# Tried again this long after another live process was found running the
+# batch: by then it has finished it, or died and left it to this task.
+CLAIMED_RETRY_SECONDS = 60
 
 
 # Acknowledged when done, not when taken: a worker killed in the middle
 # leaves the message to the broker, which hands it to a worker again (Redis:
 # after its visibility timeout), and that run finishes the import.
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def registry_import_task(batch_id: int, force: bool = False) -> str:
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=None)
+def registry_import_task(self, batch_id: int, force: bool = False) -> str:
     """Import the uploaded file of a batch, then delete the file.
 
     force reads a file imported before again. The file holds ID numbers:
     it is removed whatever the outcome. Return the batch's status.
     """
+    with batch_claim(batch_id) as claimed:
+        if not claimed:
+            logger.warning("registry import running elsewhere batch=%s", batch_id)
+            raise self.retry(countdown=CLAIMED_RETRY_SECONDS)
+        return _import_claimed(batch_id, force)
+
+
+def _import_claimed(batch_id: int, force: bool) -> str:
     batch = ImportBatch.objects.get(pk=batch_id)
     path = Path(batch.stored_path)
     try:

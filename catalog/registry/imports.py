@@ -95,6 +95,8 @@ STAGING_CHUNK = 5000
 PROGRESS_EVERY = 20000
 # Keeps two imports from applying at the same moment (PostgreSQL).
 APPLY_LOCK_KEY = 0x46505245  # "FPRE"
+# With a batch's id, keeps two processes from running one batch (PostgreSQL).
+CLAIM_LOCK_SPACE = 0x46504342  # "FPCB"
 # How much of a file's start is looked at to tell text from binary.
 BINARY_SNIFF_BYTES = 8192
 # A row of an export is a few hundred characters; a line longer than this
@@ -1610,6 +1612,29 @@ def _failed(batch: ImportBatch) -> ImportBatch:
         )
         % {"id": batch.pk},
     )
+
+
+@contextlib.contextmanager
+def batch_claim(batch_id: int) -> Iterator[bool]:
+    """Yield whether no other live process runs this batch, and hold it.
+
+    A worker's task can be handed to a second worker while the first still
+    runs it (a visibility timeout shorter than the import); a second run
+    would clear what the first is staging. The claim is a session lock on
+    a connection of its own, so that it outlives the import's own
+    connections (closed before a fork) and goes with the process that
+    holds it, however that process ends.
+    """
+    if connection.vendor != "postgresql":
+        # SQLite: one process runs every task, in-process.
+        yield True
+        return
+    params = connection.get_connection_params()
+    with psycopg.connect(**params, autocommit=True) as own:
+        held = own.execute(
+            "SELECT pg_try_advisory_lock(%s, %s)", [CLAIM_LOCK_SPACE, batch_id]
+        ).fetchone()[0]
+        yield held
 
 
 def applied_before(batch: ImportBatch) -> ImportBatch | None:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
+from celery.exceptions import Retry
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
@@ -31,6 +32,7 @@ from catalog.models import (
 )
 from catalog.registry import halves, imports
 from catalog.registry.codes import id_check_char
+from catalog.tasks import registry_import_task
 from shop.celery import app as celery_app
 from tests import factories
 from tests.catalog.test_registry_import import person, write_csv
@@ -279,6 +281,36 @@ def test_a_killed_worker_leaves_the_registry_as_it_was_and_another_finishes(
     assert Household.objects.filter(added_by=batch).count() == households
     assert ImportStagingRow.objects.count() == 0
     assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_a_batch_another_process_runs_is_left_to_it_and_tried_again_later(
+    tmp_path, villages, postgres_only
+):
+    path = export_of(tmp_path, 30)
+    batch = imports.import_batch_create(
+        path=path, file_name="export.csv", source="upload", stored_path=str(path)
+    )
+    other = imports.import_batch_create(
+        path=path, file_name="again.csv", source="upload"
+    )
+
+    # This process stands for a worker still running the batch: the claim
+    # is a lock of the database session, as another process's would be.
+    with imports.batch_claim(batch.pk) as first:
+        with imports.batch_claim(batch.pk) as second:
+            pass
+        with imports.batch_claim(other.pk) as another_batch:
+            pass
+        with pytest.raises(Retry):
+            registry_import_task(batch.pk)
+        left = ImportBatch.objects.get(pk=batch.pk)
+        kept = path.exists()
+    status = registry_import_task(batch.pk)
+
+    assert (first, second, another_batch) == (True, False, True)
+    # The running process still reads the file: it stays.
+    assert (left.status, left.stored_path, kept) == ("queued", str(path), True)
+    assert (status, Household.objects.count(), path.exists()) == ("applied", 30, False)
 
 
 def valid_id(number: int) -> str:
