@@ -88,8 +88,11 @@ class HouseholdAdmin(admin.ModelAdmin):
         "monitoring_kind",
         "head_name_masked",
         "snapshot_date",
+        "is_seen",
     )
-    list_filter = ("status", "monitoring_kind", "attribute", "main_cause")
+    # Households the latest export of their county left out are found by
+    # is_seen; they are kept, and no longer count.
+    list_filter = ("is_seen", "status", "monitoring_kind", "attribute", "main_cause")
     search_fields = ("registry_number", "village__name", "village__code")
     autocomplete_fields = ("village",)
     # What the registry says is only changed by importing its exports, so

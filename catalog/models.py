@@ -472,7 +472,7 @@ class ImportBatch(models.Model):
         CHECKING = "checking", _("checking households")
         APPLYING = "applying", _("applying")
         APPLIED = "applied", _("applied")
-        REJECTED = "rejected", _("rejected: rows with errors, nothing applied")
+        REJECTED = "rejected", _("rejected: nothing applied")
         FAILED = "failed", _("failed: nothing applied")
         DUPLICATE = "duplicate", _("already imported: nothing changed")
         INTERRUPTED = "interrupted", _("interrupted: finished by a later import")

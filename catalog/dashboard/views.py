@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -33,6 +34,7 @@ from shop.dashboard_access import can_see_flags
 logger = logging.getLogger(__name__)
 
 SHOWN_ERRORS = 100
+IMPORTS_PER_PAGE = 50
 
 
 def _store_upload(upload) -> Path:
@@ -76,8 +78,15 @@ class ImportListView(View):
         return redirect("registry-dashboard:import-detail", pk=batch.pk)
 
     def _page(self, request, form):
-        batches = ImportBatch.objects.select_related("started_by")[:50]
-        return render(request, self.template_name, {"form": form, "batches": batches})
+        batches = ImportBatch.objects.select_related("started_by")
+        page = Paginator(batches, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
+        context = {
+            "form": form,
+            "batches": page.object_list,
+            "page_obj": page,
+            "paginator": page.paginator,
+        }
+        return render(request, self.template_name, context)
 
 
 @method_decorator(staff_member_required, name="dispatch")

@@ -260,6 +260,33 @@ def _row_error(row_number: int, row: dict[str, str], column: str, reason: str):
     return RowError(row_number, column, value, reason)
 
 
+# What Excel shows of a long number in a cell of the general format, and
+# writes back into a CSV saved from it: 5.22636E+16.
+SCIENTIFIC = re.compile(r"^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$")
+
+
+def is_plain_number(value: str) -> bool:
+    """Whether value is written as the registry writes its numbers."""
+    return value.isdigit() and value.isascii()
+
+
+def number_problem(value: str) -> str:
+    """Say what is wrong with a registry or person number ("" if nothing).
+
+    The numbers are kept as opaque strings, but the registry writes them
+    in digits; anything else is a number a spreadsheet rewrote (with its
+    last digits gone) or a value from another column.
+    """
+    if is_plain_number(value):
+        return ""
+    if SCIENTIFIC.match(value):
+        return _(
+            "Excel wrote this number in scientific notation and lost its "
+            "last digits: format the column as text and export again."
+        )
+    return _("The registry writes this number in digits only.")
+
+
 def mask_raw_id(value: str) -> str:
     """Return value with all but its first six and last four chars hidden."""
     if len(value) <= 10:

@@ -110,7 +110,7 @@ class ImportRefused(Exception):
     """The file cannot be imported at all; the batch says why.
 
     code names the kind for programs: empty, not_a_file, no_header,
-    missing_columns.
+    missing_columns, no_rows.
     """
 
     def __init__(self, message: str, *, code: str = "not_a_file") -> None:
@@ -315,7 +315,7 @@ def _columns(cells: list[str]) -> dict[str, int]:
     if missing:
         raise ImportRefused(
             _("The file lacks required columns: %(columns)s.")
-            % {"columns": ", ".join(missing)},
+            % {"columns": "、".join(missing)},
             code="missing_columns",
         )
     return {
@@ -408,14 +408,13 @@ def read_row(
         # Blank, or the header again where two exports were pasted together.
         return None, []
     errors = []
-    if not row[fields.NUMBER]:
-        errors.append(_error(number, row, fields.NUMBER, _("No registry number.")))
+    _number_errors(number, row, errors)
     person = _person_id(number, row, errors)
     is_head = row[fields.RELATION] == fields.HEAD
     staged = {
         "row_number": number,
         "registry_number": row[fields.NUMBER][:32],
-        "person_number": row.get(PERSON_NUMBER, "")[:40],
+        "person_number": _comparable(row.get(PERSON_NUMBER, ""))[:40],
         "relation": row[fields.RELATION][:16],
         "is_head": is_head,
         "household_values": SEPARATOR.join(row.get(c, "") for c in HOUSEHOLD_COLUMNS),
@@ -423,6 +422,22 @@ def read_row(
     if is_head and person is not None:
         staged.update(heads.read(number, row, person, errors))
     return staged, errors
+
+
+def _number_errors(number: int, row: dict, errors: list) -> None:
+    """Add the errors of a row's registry and person numbers to errors."""
+    if not row[fields.NUMBER]:
+        errors.append(_error(number, row, fields.NUMBER, _("No registry number.")))
+    elif reason := fields.number_problem(row[fields.NUMBER]):
+        errors.append(_error(number, row, fields.NUMBER, reason))
+    person_number = row.get(PERSON_NUMBER, "")
+    if person_number and (reason := fields.number_problem(person_number)):
+        errors.append(_error(number, row, PERSON_NUMBER, reason))
+
+
+def _comparable(person_number: str) -> str:
+    # One mangled by Excel stands for many people: it is not compared.
+    return person_number if fields.is_plain_number(person_number) else ""
 
 
 def _row_of(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
@@ -608,6 +623,7 @@ class GroupReader:
         self.heads = heads
         self.stager = GroupStager(batch)
         self.registry_number = None
+        self.number_ok = False
         self.members: list[_Member] = []
         self.head_number: int | None = None
         self.head_cells: list[str] | None = None
@@ -629,14 +645,18 @@ class GroupReader:
         if registry_number != self.registry_number:
             self.finish()
             self.registry_number = registry_number[:32]
+            self.number_ok = fields.is_plain_number(registry_number)
         # The rest runs a million times: one function, no more.
         relation = cells[at.relation].strip()
         is_head = relation == fields.HEAD
         person = quick_id_number(cells[at.id_number])
+        person_number = cells[at.person].strip()
+        person_ok = not person_number or fields.is_plain_number(person_number)
         errors = None
-        if person is None or not registry_number:
+        if person is None or not self.number_ok or not person_ok:
             errors, person = self._row_errors(number, cells)
-        self.stager.person(number, self.registry_number, cells[at.person].strip())
+            person_number = _comparable(person_number)
+        self.stager.person(number, self.registry_number, person_number)
         if len(self.members) >= MAX_MEMBER_ROWS:
             self.too_many = True
             return True
@@ -655,9 +675,7 @@ class GroupReader:
         """Return the row's own errors (or None) and its normalised ID."""
         row = self.at.row(cells)
         errors, person = [], None
-        if not self.registry_number:
-            reason = _("No registry number.")
-            errors.append(_error(number, row, fields.NUMBER, reason))
+        _number_errors(number, row, errors)
         try:
             person = normalise_id_number(row[fields.ID_NUMBER])
         except InvalidIdNumber as error:
@@ -675,7 +693,9 @@ class GroupReader:
             if member.errors:
                 errors += member.errors
         staged = self._staged(heads, errors)
-        if self.registry_number:
+        # Rows under a bad number may be several households run together
+        # (a column rewritten by Excel): who heads them says nothing more.
+        if self.number_ok:
             self._heads(heads, errors)
             self._contradictions(heads, errors)
         if self.too_many:
@@ -1053,8 +1073,11 @@ def check_households(batch: ImportBatch) -> None:
     people = staged.filter(is_person_row=True)
     scattered = people.exists()
     if scattered:
-        writer.add_errors(_heads(people))
-        writer.add_errors(_contradictions(people))
+        # Rows under a bad registry number are rejected already, and may be
+        # several households run together: their heads say nothing more.
+        numbered = people.filter(registry_number__regex=r"^[0-9]+$")
+        writer.add_errors(_heads(numbered))
+        writer.add_errors(_contradictions(numbered))
     _repeated_people(batch, writer)
     writer.flush()
     if scattered:
@@ -1638,15 +1661,17 @@ def batch_claim(batch_id: int) -> Iterator[bool]:
 
 
 def applied_before(batch: ImportBatch) -> ImportBatch | None:
-    """Return the latest applied import of the same file, if any."""
-    return (
-        ImportBatch.objects.filter(
-            file_checksum=batch.file_checksum, status=Status.APPLIED
-        )
-        .exclude(pk=batch.pk)
-        .order_by("-finished_at")
-        .first()
+    """Return the latest applied import of the same file, if any.
+
+    A file read before as a partial list and now as a whole export has not
+    yet marked those it leaves out not seen: that is not done before.
+    """
+    earlier = ImportBatch.objects.filter(
+        file_checksum=batch.file_checksum, status=Status.APPLIED
     )
+    if batch.scope == ImportBatch.Scope.WHOLE:
+        earlier = earlier.filter(scope=ImportBatch.Scope.WHOLE)
+    return earlier.exclude(pk=batch.pk).order_by("-finished_at").first()
 
 
 def _restart(batch: ImportBatch) -> None:
@@ -1670,6 +1695,11 @@ def _read(batch: ImportBatch, path: Path, progress) -> None:
                 rows = _read_rows(source, reader, _reporter(batch, progress))
     if cut is not None:
         rows = _read_halves(batch, path, cut, header_row, columns, heads, progress)
+    if not rows:
+        raise ImportRefused(
+            _("The file holds the export's header and no rows under it."),
+            code="no_rows",
+        )
     scattered = _reread_scattered(batch, path, heads)
     batch.county_codes = sorted(villages.county_codes)
     _save(

@@ -430,6 +430,28 @@ def test_a_household_apart_without_a_head_is_rejected_once(tmp_path, danzhai):
     assert (batch.households, batch.new, batch.rejected) == (3, 2, 1)
 
 
+def test_households_under_one_mangled_number_apart_are_not_taken_for_one(
+    tmp_path, danzhai
+):
+    # Excel wrote the first and third households' numbers as the same
+    # 5.22636E+16; their rows are apart, so they are read a second time.
+    mangled = "5.22636E+16"
+    head, spouse, second, third = snapshot(first={"户编号": mangled})
+    third["户编号"] = mangled
+    path = write_csv(tmp_path / "export.csv", [head, second, third, spouse])
+
+    batch = run(path)
+
+    # Two heads under one number are no error of their own.
+    assert list(batch.errors.values_list("row_number", "column", "value")) == [
+        (2, "户编号", mangled),
+        (4, "户编号", mangled),
+        (5, "户编号", mangled),
+    ]
+    assert (batch.new, batch.rejected) == (1, 1)
+    assert list(Household.objects.values_list("registry_number", flat=True)) == [SECOND]
+
+
 def test_a_row_without_a_registry_number_is_rejected_alone(tmp_path, danzhai):
     path = write_csv(tmp_path / "export.csv", snapshot(second={"户编号": ""}))
 
@@ -595,6 +617,23 @@ def test_a_few_households_imported_as_a_whole_export_are_refused(tmp_path, danzh
     assert Household.objects.filter(is_seen=True).count() == 15
     exited = Household.objects.filter(status=Household.Status.OUT_UNSUPPORTED)
     assert exited.count() == 3
+
+
+def test_a_file_read_as_a_partial_list_is_read_again_as_a_whole_export(
+    tmp_path, danzhai
+):
+    run(write_csv(tmp_path / "county.csv", _county_of(50)))
+    path = write_csv(tmp_path / "later.csv", _county_of(45, "2024/6/30"))
+
+    partial = run(path, scope=ImportBatch.Scope.PARTIAL)
+    whole = run(path)
+    again = run(path, scope=ImportBatch.Scope.PARTIAL)
+
+    assert (partial.status, partial.not_seen) == ("applied", 0)
+    # Only the whole export marks the five it leaves out.
+    assert (whole.status, whole.unchanged, whole.not_seen) == ("applied", 45, 5)
+    assert again.status == "duplicate"
+    assert Household.objects.filter(is_seen=False).count() == 5
 
 
 def test_a_whole_export_may_leave_out_a_fifth(tmp_path, danzhai):

@@ -3,6 +3,7 @@
 import datetime
 import io
 import re
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -296,6 +297,42 @@ def test_the_admin_shows_a_households_history_and_keeps_it(
     assert "_save" not in page.content.decode()
 
 
+def test_the_admin_lists_the_households_an_export_left_out(
+    staff,
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    _english_run(write_csv(tmp_path / "2023.csv", snapshot()))
+    _english_run(write_csv(tmp_path / "2024.csv", snapshot(third=False)))
+    url = reverse("admin:catalog_household_changelist")
+
+    page = staff.get(url + "?is_seen__exact=0")
+
+    listed = [household.registry_number for household in page.context["cl"].result_list]
+    filters = [spec.field_path for spec in page.context["cl"].filter_specs]
+    assert listed == [THIRD]
+    assert filters[0] == "is_seen"
+
+
+def test_the_import_list_goes_back_page_by_page(staff):
+    # 52 imports: the newest 50 on the first page, the oldest two after.
+    ImportBatch.objects.bulk_create(
+        ImportBatch(source="command", file_name=f"{n:02d}.csv", file_checksum="x")
+        for n in range(1, 53)
+    )
+    url = reverse("registry-dashboard:import-list")
+
+    first = staff.get(url).content.decode()
+    second = staff.get(url + "?page=2").content.decode()
+
+    def files(page):
+        return re.findall(r">(\d\d)\.csv</a>", page)
+
+    assert files(first) == [f"{n:02d}" for n in range(52, 2, -1)]
+    assert files(second) == ["02", "01"]
+    assert "?page=2" in first
+
+
 def test_the_import_list_counts_households_older_than_kept(
     staff,
     tmp_path,
@@ -536,3 +573,38 @@ def test_the_command_reports_in_the_shops_language(tmp_path, danzhai):  # noqa: 
         "标记利益联结 0，解除 0",
         "  第 5 行 证件号码 “522636********0070”：身份证号码校验位不符",
     ]
+
+
+def test_the_command_says_once_why_nothing_was_applied(tmp_path, danzhai):  # noqa: F811
+    from django.core.management import CommandError, call_command
+
+    bad = snapshot()
+    bad[-1]["证件号码"] = bad[-1]["证件号码"][:-1] + "0"
+    out = io.StringIO()
+    sheet = tmp_path / "errors.xlsx"
+
+    with pytest.raises(CommandError) as refused:
+        call_command(
+            "import_registry",
+            str(write_csv(tmp_path / "2023.csv", bad)),
+            "--all-or-nothing",
+            "--errors",
+            str(sheet),
+            verbosity=0,
+            stdout=out,
+        )
+    good = write_csv(tmp_path / "good.csv", snapshot())
+    out_good = io.StringIO()
+    call_command(
+        "import_registry", str(good), "--errors", str(sheet) + ".none", stdout=out_good
+    )
+
+    batch = ImportBatch.objects.order_by("pk").first()
+    assert out.getvalue().splitlines() == [
+        f"导入 {batch.pk}：1 户的数据行有错误；未导入任何数据。",
+        "  第 5 行 证件号码 “522636********0070”：身份证号码校验位不符",
+        f"错误行已写入 {sheet}。",
+    ]
+    assert str(refused.value) == "未写入任何数据。"
+    assert out_good.getvalue().splitlines()[-1] == f"没有错误行：未写入 {sheet}.none。"
+    assert sheet.exists() and not Path(f"{sheet}.none").exists()

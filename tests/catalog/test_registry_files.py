@@ -96,7 +96,7 @@ def test_missing_columns_are_named_before_any_row_is_read():
     batch = run(FILES / "missing_columns.csv")
 
     assert (batch.status, batch.failure) == ("failed", "missing_columns")
-    assert batch.message == "The file lacks required columns: 户编号, 证件号码."
+    assert batch.message == "The file lacks required columns: 户编号、证件号码."
     assert (batch.rows_read, Household.objects.count()) == (0, 0)
 
 
@@ -122,12 +122,12 @@ def test_a_file_without_an_export_is_refused(name, message, failure):
 def test_a_header_without_rows_imports_nothing():
     batch = run(FILES / "header_only.csv")
 
-    assert (batch.status, batch.rows_read, batch.households, batch.new) == (
-        "applied",
-        0,
-        0,
-        0,
+    assert (batch.status, batch.failure, batch.message) == (
+        "failed",
+        "no_rows",
+        "The file holds the export's header and no rows under it.",
     )
+    assert (batch.households, batch.new, Household.objects.count()) == (0, 0, 0)
 
 
 def test_bad_id_numbers_reject_their_households_and_are_never_shown():
@@ -176,6 +176,24 @@ def test_a_person_number_used_twice_rejects_the_later_household():
     assert error_households(batch) == ["52052110120190001"]
     assert (batch.new, batch.rejected) == (3, 1)
     assert stored() == sorted([A, B, D])
+
+
+def test_numbers_excel_rewrote_or_words_for_numbers_reject_their_households():
+    batch = run(FILES / "excel_numbers.csv")
+
+    scientific = (
+        "Excel wrote this number in scientific notation and lost its last "
+        "digits: format the column as text and export again."
+    )
+    words = "The registry writes this number in digits only."
+    assert errors(batch) == [
+        (5, "户编号", "5.22636E+16", scientific),
+        (5, "人编号", "5.22636E+18", scientific),
+        (10, "户编号", "长城村一户", words),
+        (11, "户编号", "长城村一户", words),
+    ]
+    assert (batch.new, batch.rejected) == (2, 2)
+    assert stored() == sorted([A, C])
 
 
 def test_unknown_villages_and_townships_name_the_candidates():
@@ -333,7 +351,10 @@ def test_endless_junk_under_a_good_header_keeps_memory_flat(tmp_path):
 
     rows = 30_000
     path = tmp_path / "export.csv"
-    junk = ",".join(["垃圾"] * len(EXPORT_COLUMNS)) + "\r\n"
+    # Junk, but for a person number that is a number.
+    cells = ["垃圾"] * len(EXPORT_COLUMNS)
+    cells[EXPORT_COLUMNS.index("人编号")] = "1"
+    junk = ",".join(cells) + "\r\n"
     with open(path, "w", encoding="utf-8", newline="") as out:
         out.write(",".join(EXPORT_COLUMNS) + "\r\n")
         for _ in range(rows):
@@ -344,9 +365,9 @@ def test_endless_junk_under_a_good_header_keeps_memory_flat(tmp_path):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
-    # One "household" of 30,000 rows: too many members, an ID number that is
-    # not one on each of its first 100 rows, and one person number
-    # repeated on every row after the first.
+    # One "household" of 30,000 rows: too many members, a registry number
+    # and an ID number that are not ones on each of its first 100 rows,
+    # and one person number repeated on every row after the first.
     assert (batch.status, batch.households, batch.rejected) == ("rejected", 1, 1)
     assert batch.errors.filter(reason__startswith="This person number").count() == (
         rows - 1

@@ -160,7 +160,7 @@ def test_missing_columns_are_named_before_anything_is_written(tmp_path, villages
     with pytest.raises(MissingColumns) as raised:
         import_registry_csv(path)
 
-    assert str(raised.value) == "The file lacks required columns: 户编号, 证件号码."
+    assert str(raised.value) == "The file lacks required columns: 户编号、证件号码."
     assert Household.objects.count() == 0
 
 

@@ -72,17 +72,42 @@ class Command(BaseCommand):
             )
             _advance(bar, batch)
         self._report(batch)
-        if errors and batch.row_errors:
-            errors.write_bytes(row_errors_xlsx(batch))
-            self.stdout.write(_("Row errors written to %(path)s.") % {"path": errors})
+        if errors:
+            self._write_errors(batch, errors)
         if batch.status in (ImportBatch.Status.FAILED, ImportBatch.Status.REJECTED):
-            raise CommandError(batch.message)
+            # The reason is on the line above; this sets the exit status.
+            raise CommandError(_("Nothing was applied."))
+
+    def _write_errors(self, batch: ImportBatch, path: Path) -> None:
+        if not batch.row_errors:
+            self.stdout.write(
+                _("No row errors: %(path)s not written.") % {"path": path}
+            )
+            return
+        path.write_bytes(row_errors_xlsx(batch))
+        self.stdout.write(_("Row errors written to %(path)s.") % {"path": path})
 
     def _report(self, batch: ImportBatch) -> None:
         said = batch.message or batch.get_status_display()
         self.stdout.write(_("Import %(id)d: %(said)s") % {"id": batch.pk, "said": said})
-        if batch.status != ImportBatch.Status.APPLIED:
-            return
+        if batch.status == ImportBatch.Status.APPLIED:
+            self._counts(batch)
+        for error in batch.errors.order_by("row_number", "pk")[:SHOWN_ERRORS]:
+            self.stdout.write(
+                "  "
+                + _("row %(row)d %(column)s “%(value)s”: %(reason)s")
+                % {
+                    "row": error.row_number,
+                    "column": error.column,
+                    "value": error.value,
+                    "reason": error.reason,
+                }
+            )
+        if batch.row_errors > SHOWN_ERRORS:
+            more = batch.row_errors - SHOWN_ERRORS
+            self.stdout.write("  " + _("… %(count)d more.") % {"count": more})
+
+    def _counts(self, batch: ImportBatch) -> None:
         self.stdout.write(
             _(
                 "rows %(rows)d, households %(households)d: new %(new)d, "
@@ -103,20 +128,6 @@ class Command(BaseCommand):
                 "cleared": batch.links_cleared,
             }
         )
-        for error in batch.errors.order_by("row_number", "pk")[:SHOWN_ERRORS]:
-            self.stdout.write(
-                "  "
-                + _("row %(row)d %(column)s “%(value)s”: %(reason)s")
-                % {
-                    "row": error.row_number,
-                    "column": error.column,
-                    "value": error.value,
-                    "reason": error.reason,
-                }
-            )
-        if batch.row_errors > SHOWN_ERRORS:
-            more = batch.row_errors - SHOWN_ERRORS
-            self.stdout.write("  " + _("… %(count)d more.") % {"count": more})
 
 
 def _advance(bar: tqdm, batch: ImportBatch) -> None:

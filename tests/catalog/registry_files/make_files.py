@@ -386,6 +386,15 @@ def make_duplicate_person_numbers() -> None:
     write_csv("duplicate_person_numbers.csv", table(rows))
 
 
+def make_excel_numbers() -> None:
+    """excel_numbers.csv: numbers Excel rewrote, a registry number in words."""
+    rows = rows_of(*valid_households())
+    rows[3].update({"户编号": "5.22636E+16", "人编号": "5.22636E+18"})
+    for row in rows[8:10]:
+        row["户编号"] = "长城村一户"
+    write_csv("excel_numbers.csv", table(rows))
+
+
 def make_unknown_village() -> None:
     """unknown_village.csv: a village and a township not where they are."""
     wrong_village = house(
@@ -499,6 +508,7 @@ def main() -> None:
     make_bad_id()
     make_contradicting_members()
     make_duplicate_person_numbers()
+    make_excel_numbers()
     make_unknown_village()
     make_excel_dates()
     make_heads()
