@@ -7,16 +7,20 @@ Usage (PostgreSQL; the database's name must contain "bench"):
 
 The database is dropped, created, migrated and given the demo's counties,
 townships and villages (again before each of --rounds first imports).
-bench/registry_export.py writes two exports of --households households
-(about 3.3 people each): a first one, and the same with 1% of households
-changed. Then it prints the wall time and the peak resident memory of
+bench/registry_export.py writes three exports of --households households
+(about 3.3 people each): a first one listed by registry number, as exports
+are; the same with 1% of households changed; the first one's households
+in another order. Then it prints the wall time and the peak resident
+memory of
 
 - a plain PostgreSQL COPY of the first file into a bare table of text
   columns (the reference);
 - the first import of the first file (`manage.py import_registry`);
 - the same file again, as users run it (refused as already imported) and
   forced to read it all again;
-- the changed file.
+- the changed file;
+- a first import of the file not in order, on a new database (households
+  and person numbers are then looked for across the whole file).
 
 Each import runs in its own process, so that its peak memory is its own;
 the process that reads the second half of a large CSV (see
@@ -44,9 +48,16 @@ TARGETS = (
 )
 
 
-def write_exports(folder: Path, households: int) -> tuple[Path, Path]:
-    first, changed = folder / "export.csv", folder / "export-1pc.csv"
-    for path, extra in ((first, []), (changed, ["--changed-percent", "1"])):
+def write_exports(folder: Path, households: int) -> tuple[Path, Path, Path]:
+    # Named for the generator's version: files of an earlier one are not
+    # taken for these.
+    first, changed = folder / "export-v2.csv", folder / "export-v2-1pc.csv"
+    mixed = folder / "export-v2-mixed.csv"
+    for path, extra in (
+        (first, []),
+        (changed, ["--changed-percent", "1"]),
+        (mixed, ["--order", "mixed"]),
+    ):
         if not path.exists():
             subprocess.run(  # noqa: S603 - our own generator
                 [sys.executable, str(HERE / "registry_export.py"), str(path)]
@@ -54,7 +65,7 @@ def write_exports(folder: Path, households: int) -> tuple[Path, Path]:
                 check=True,
                 stdout=subprocess.DEVNULL,
             )
-    return first, changed
+    return first, changed, mixed
 
 
 def prepare_database(url: str) -> None:
@@ -174,7 +185,7 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a PostgreSQL database (see the docstring).")
     args.folder.mkdir(parents=True, exist_ok=True)
 
-    first, changed = write_exports(args.folder, args.households)
+    first, changed, mixed = write_exports(args.folder, args.households)
     with open(first, "rb") as export:
         rows = sum(1 for _ in export) - 1
     print(f"{args.households:,} households, {rows:,} person rows; PostgreSQL")
@@ -187,6 +198,11 @@ def main() -> None:
     run_import(url, first, "same file again")
     run_import(url, first, "same file, read again", "--force")
     run_import(url, changed, "1% of households changed")
+    # The same households listed in another order: every household and
+    # person number is then looked for across the whole file.
+    prepare_database(url)
+    checkpoint(url)
+    run_import(url, mixed, "first import, not in order")
     reference, first_import = statistics.median(copies), statistics.median(imports)
     print(
         f"{'medians':>28}: COPY {reference:.1f} s, first import "

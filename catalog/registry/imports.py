@@ -25,6 +25,7 @@ import contextlib
 import csv
 import hashlib
 import io
+import itertools
 import logging
 import mmap
 import os
@@ -607,6 +608,43 @@ class Positions:
         return _row_of(cells, self.columns)
 
 
+@dataclass
+class Order:
+    """The order in which a reader met households and person numbers.
+
+    Exports list households, and people within them, by their numbers.
+    Read so, no household's rows are apart and no person number comes
+    twice: the checks that look for those across the staged file are not
+    needed.
+    """
+
+    households_ascending: bool = True
+    people_ascending: bool = True
+    first_household: str | None = None
+    last_household: str | None = None
+    first_person: str | None = None
+    last_person: str | None = None
+
+    def then(self, later: "Order") -> "Order":
+        """Return the order of this part of a file followed by later."""
+        return Order(
+            households_ascending=self.households_ascending
+            and later.households_ascending
+            and _before(self.last_household, later.first_household),
+            people_ascending=self.people_ascending
+            and later.people_ascending
+            and _before(self.last_person, later.first_person),
+            first_household=self.first_household or later.first_household,
+            last_household=later.last_household or self.last_household,
+            first_person=self.first_person or later.first_person,
+            last_person=later.last_person or self.last_person,
+        )
+
+
+def _before(last: str | None, first: str | None) -> bool:
+    return last is None or first is None or last < first
+
+
 class GroupReader:
     """Check households whose member rows follow one another as they come.
 
@@ -624,6 +662,12 @@ class GroupReader:
         self.stager = GroupStager(batch)
         self.registry_number = None
         self.number_ok = False
+        self.copy_number = ""
+        self.first_household = None
+        self.households_ascending = True
+        self.first_person = None
+        self.last_person = ""
+        self.people_ascending = True
         self.members: list[_Member] = []
         self.head_number: int | None = None
         self.head_cells: list[str] | None = None
@@ -644,19 +688,35 @@ class GroupReader:
                 return False
         if registry_number != self.registry_number:
             self.finish()
-            self.registry_number = registry_number[:32]
-            self.number_ok = fields.is_plain_number(registry_number)
+            self._next_household(registry_number[:32])
+            self.number_ok = ok = (
+                registry_number.isdigit() and registry_number.isascii()
+            )
+            # Put in COPY's text form once per household, not per member.
+            self.copy_number = (
+                self.registry_number if ok else _copy_text(self.registry_number)
+            )
         # The rest runs a million times: one function, no more.
         relation = cells[at.relation].strip()
         is_head = relation == fields.HEAD
         person = quick_id_number(cells[at.id_number])
         person_number = cells[at.person].strip()
-        person_ok = not person_number or fields.is_plain_number(person_number)
+        # fields.is_plain_number, inline.
+        person_ok = not person_number or (
+            person_number.isdigit() and person_number.isascii()
+        )
         errors = None
         if person is None or not self.number_ok or not person_ok:
             errors, person = self._row_errors(number, cells)
             person_number = _comparable(person_number)
-        self.stager.person(number, self.registry_number, person_number)
+        if person_number:
+            if person_number <= self.last_person:
+                self.people_ascending = False
+            elif self.first_person is None:
+                self.first_person = person_number
+            self.last_person = person_number
+        # Digits or nothing: as it is in COPY's text form.
+        self.stager.person(number, self.copy_number, person_number)
         if len(self.members) >= MAX_MEMBER_ROWS:
             self.too_many = True
             return True
@@ -670,6 +730,24 @@ class GroupReader:
             self.head_cells = cells if errors is None else None
             self.head_id = person
         return True
+
+    def _next_household(self, registry_number: str) -> None:
+        if self.registry_number is None:
+            self.first_household = registry_number
+        elif registry_number <= self.registry_number:
+            self.households_ascending = False
+        self.registry_number = registry_number
+
+    def order(self) -> Order:
+        """Return the order in which households and people came so far."""
+        return Order(
+            households_ascending=self.households_ascending,
+            people_ascending=self.people_ascending,
+            first_household=self.first_household,
+            last_household=self.registry_number,
+            first_person=self.first_person,
+            last_person=self.last_person or None,
+        )
 
     def _row_errors(self, number: int, cells: list[str]) -> tuple:
         """Return the row's own errors (or None) and its normalised ID."""
@@ -796,9 +874,9 @@ class GroupStager:
         self.stream = CopyStream() if threaded else None
 
     def person(self, number: int, registry_number: str, person_number: str) -> None:
+        """Stage a person; the numbers come in COPY's text form already."""
         self.people.append(
-            f"{self.prefix}{number}\t{_copy_text(registry_number)}\t"
-            f"{_copy_text(person_number[:40])}\n"
+            f"{self.prefix}{number}\t{registry_number}\t{person_number[:40]}\n"
         )
         if len(self.people) >= MAX_PEOPLE_HELD:
             # One "household" of endless rows (a file of junk under a good
@@ -1060,11 +1138,12 @@ def _without_nested_loops(cursor) -> None:
 
 
 @transaction.atomic
-def check_households(batch: ImportBatch) -> None:
+def check_households(batch: ImportBatch, *, people_in_order: bool = False) -> None:
     """Add errors no single row shows, then reject households with errors.
 
     Households read whole were checked while reading; here are those staged
-    one row per person, and person numbers across the whole file.
+    one row per person, and person numbers across the whole file (unless
+    people_in_order: read in ascending order, none came twice).
     """
     with connection.cursor() as cursor:
         _without_nested_loops(cursor)
@@ -1078,7 +1157,8 @@ def check_households(batch: ImportBatch) -> None:
         numbered = people.filter(registry_number__regex=r"^[0-9]+$")
         writer.add_errors(_heads(numbered))
         writer.add_errors(_contradictions(numbered))
-    _repeated_people(batch, writer)
+    if not people_in_order:
+        _repeated_people(batch, writer)
     writer.flush()
     if scattered:
         # A household read whole is one row, flagged already; one staged a
@@ -1604,7 +1684,7 @@ def registry_import(
         )
     _restart(batch)
     try:
-        _read(batch, Path(path), progress)
+        order = _read(batch, Path(path), progress)
     except ImportRefused as refused:
         _clear_staging(batch)
         batch.failure = refused.code
@@ -1612,7 +1692,7 @@ def registry_import(
     except Exception:
         return _failed(batch)
     try:
-        return _check_and_apply(batch, progress)
+        return _check_and_apply(batch, progress, order)
     except Exception:
         return _failed(batch)
 
@@ -1682,7 +1762,8 @@ def _restart(batch: ImportBatch) -> None:
     _save(batch, status=Status.READING, rows_read=0, progress=0, message="")
 
 
-def _read(batch: ImportBatch, path: Path, progress) -> None:
+def _read(batch: ImportBatch, path: Path, progress) -> Order:
+    """Stage the households and people of the file; return their order."""
     villages = VillageIndex()
     heads = HeadReader(villages)
     with open_rows(path) as source:
@@ -1693,14 +1774,20 @@ def _read(batch: ImportBatch, path: Path, progress) -> None:
             reader = GroupReader(batch, Positions(columns), heads)
             with contextlib.closing(reader.stager):
                 rows = _read_rows(source, reader, _reporter(batch, progress))
+            order = reader.order()
     if cut is not None:
-        rows = _read_halves(batch, path, cut, header_row, columns, heads, progress)
+        rows, order = _read_halves(
+            batch, path, cut, header_row, columns, heads, progress
+        )
     if not rows:
         raise ImportRefused(
             _("The file holds the export's header and no rows under it."),
             code="no_rows",
         )
-    scattered = _reread_scattered(batch, path, heads)
+    # Households in ascending order of their numbers cannot be apart.
+    scattered = 0
+    if not order.households_ascending:
+        scattered = _reread_scattered(batch, path, heads)
     batch.county_codes = sorted(villages.county_codes)
     _save(
         batch,
@@ -1712,13 +1799,16 @@ def _read(batch: ImportBatch, path: Path, progress) -> None:
     )
     logger.info(
         "registry import read batch=%s rows=%d header_row=%d format=%s "
-        "scattered_households=%d",
+        "scattered_households=%d in_order=%s/%s",
         batch.pk,
         rows,
         header_row,
         batch.file_format,
         scattered,
+        order.households_ascending,
+        order.people_ascending,
     )
+    return order
 
 
 def _read_rows(source: RowSource, reader, report: Callable) -> int:
@@ -1763,7 +1853,9 @@ def _cut(path: Path, source: RowSource, columns: dict[str, int]) -> int | None:
 
 
 def _read_halves(batch, path: Path, cut: int, header_row, columns, heads, progress):
-    """Read up to cut here and from cut on in a forked process; return rows.
+    """Read up to cut here and from cut on in a forked process.
+
+    Return the rows read and the order of the whole file.
 
     Each half stages whole households; the second half's row numbers start
     after the lines of the first.
@@ -1783,7 +1875,8 @@ def _read_halves(batch, path: Path, cut: int, header_row, columns, heads, progre
         text = halves.text_of(path, 0, cut, encoding)
         numbered = enumerate(_cells(text), start=1)
         source = RowSource(
-            rows=_guarded(row for row in numbered if row[0] > header_row),
+            # Past the header without a test of each row.
+            rows=_guarded(itertools.islice(numbered, header_row, None)),
             file_format=batch.file_format,
             position=text.buffer.raw.fraction,
         )
@@ -1792,11 +1885,11 @@ def _read_halves(batch, path: Path, cut: int, header_row, columns, heads, progre
         )
         with contextlib.closing(reader.stager), text:
             rows = _read_rows(source, reader, report)
-        second_rows, county_codes = child.answer()
+        second_rows, county_codes, second_order = child.answer()
     finally:
         child.stop()
     heads.villages.county_codes.update(county_codes)
-    return rows + second_rows
+    return rows + second_rows, reader.order().then(second_order)
 
 
 def _cells(text) -> Iterator[list[str]]:
@@ -1811,7 +1904,10 @@ SPLIT_CELLS = methodcaller("split", ",")
 
 
 def _read_second_half(batch_pk, path, cut, encoding, columns, counter, first_number):
-    """Read the file from cut on (in the child); return rows and counties."""
+    """Read the file from cut on (in the child).
+
+    Return the rows read, the counties met and the order of the half.
+    """
     batch = ImportBatch.objects.get(pk=batch_pk)
     villages = VillageIndex()
     reader = GroupReader(batch, Positions(columns), HeadReader(villages))
@@ -1830,7 +1926,7 @@ def _read_second_half(batch_pk, path, cut, encoding, columns, counter, first_num
             rows = _read_rows(source, reader, report)
     finally:
         connections.close_all()
-    return rows, villages.county_codes
+    return rows, villages.county_codes, reader.order()
 
 
 def _reread_scattered(batch: ImportBatch, path: Path, heads: HeadReader) -> int:
@@ -1873,9 +1969,9 @@ def _reread_scattered(batch: ImportBatch, path: Path, heads: HeadReader) -> int:
     return len(scattered)
 
 
-def _check_and_apply(batch: ImportBatch, progress):
+def _check_and_apply(batch: ImportBatch, progress, order: Order):
     _save(batch, status=Status.CHECKING)
-    check_households(batch)
+    check_households(batch, people_in_order=order.people_ascending)
     _count_households(batch)
     if batch.rejected and batch.rejected == batch.households:
         _clear_staging(batch)

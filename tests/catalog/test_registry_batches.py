@@ -12,7 +12,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
 from catalog.models import BenefitLink, Household, HouseholdChange, ImportBatch
-from catalog.registry.imports import import_batch_create, registry_import
+from catalog.registry.imports import Order, import_batch_create, registry_import
 from catalog.registry.reports import row_errors_xlsx
 from fulfillment.models import AttributionEntry
 from tests import factories
@@ -634,6 +634,80 @@ def test_a_file_read_as_a_partial_list_is_read_again_as_a_whole_export(
     assert (whole.status, whole.unchanged, whole.not_seen) == ("applied", 45, 5)
     assert again.status == "duplicate"
     assert Household.objects.filter(is_seen=False).count() == 5
+
+
+def test_an_export_in_order_is_not_searched_for_repeats(tmp_path, danzhai, monkeypatch):
+    # Households and people by ascending number, as exports list them.
+    def searched(*args):
+        raise AssertionError("searched the whole file")
+
+    monkeypatch.setattr("catalog.registry.imports._repeated_people", searched)
+    monkeypatch.setattr("catalog.registry.imports._reread_scattered", searched)
+
+    batch = run(write_csv(tmp_path / "county.csv", _county_of(30)))
+
+    assert (batch.status, batch.new, batch.row_errors) == ("applied", 30, 0)
+
+
+def test_a_person_number_again_in_an_export_otherwise_in_order_is_found(
+    tmp_path, danzhai
+):
+    rows = _county_of(30)
+    # The 20th household's person has the 5th's number (row 6).
+    rows[19]["人编号"] = rows[4]["人编号"]
+
+    batch = run(write_csv(tmp_path / "county.csv", rows))
+
+    assert list(batch.errors.values_list("row_number", "column", "reason")) == [
+        (21, "人编号", "This person number is already on row 6.")
+    ]
+    assert (batch.new, batch.rejected) == (29, 1)
+
+
+def test_the_order_of_two_parts_of_a_file():
+    first = Order(
+        first_household="01",
+        last_household="05",
+        first_person="0101",
+        last_person="0502",
+    )
+    after = Order(
+        first_household="06",
+        last_household="09",
+        first_person="0601",
+        last_person="0901",
+    )
+    # The second part starts with a household the first had.
+    again = Order(
+        first_household="03",
+        last_household="09",
+        first_person="0301",
+        last_person="0901",
+    )
+    unsorted = Order(
+        households_ascending=False,
+        first_household="06",
+        last_household="09",
+        first_person="0601",
+        last_person="0901",
+    )
+
+    whole = first.then(after)
+
+    assert (whole.households_ascending, whole.people_ascending) == (True, True)
+    assert (whole.first_household, whole.last_household) == ("01", "09")
+    assert (whole.first_person, whole.last_person) == ("0101", "0901")
+    assert (
+        first.then(again).households_ascending,
+        first.then(again).people_ascending,
+    ) == (
+        False,
+        False,
+    )
+    assert first.then(unsorted).households_ascending is False
+    assert first.then(unsorted).people_ascending is True
+    assert Order().then(after) == after
+    assert after.then(Order()) == after
 
 
 def test_a_whole_export_may_leave_out_a_fifth(tmp_path, danzhai):
