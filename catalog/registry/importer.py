@@ -33,6 +33,7 @@ from catalog.registry.identity import (
     mask_id_number,
     mask_name,
     normalise_id_number,
+    quick_id_number,
 )
 from catalog.registry.layout import EXPORT_COLUMNS  # noqa: F401 - re-exported
 
@@ -257,12 +258,34 @@ def _row_error(row_number: int, row: dict[str, str], column: str, reason: str):
     value = row.get(column, "")
     if column == ID_NUMBER:
         value = mask_raw_id(value)
-    return RowError(row_number, column, value, reason)
+    # An ID number in another column is hidden as well.
+    return RowError(row_number, column, hide_ids(value), reason)
 
 
 # What Excel shows of a long number in a cell of the general format, and
 # writes back into a CSV saved from it: 5.22636E+16.
 SCIENTIFIC = re.compile(r"^[0-9]+(\.[0-9]+)?[eE][+-]?[0-9]+$")
+
+
+# Anything shaped like an ID number, wherever it stands in a value.
+ID_SHAPED = re.compile(r"(?<![0-9])[0-9]{17}[0-9Xx](?![0-9])")
+
+
+def hide_ids(value: str) -> str:
+    """Return value with everything shaped like an ID number masked."""
+    if len(value) < 18:
+        return value
+    return ID_SHAPED.sub(lambda found: mask_raw_id(found.group()), value)
+
+
+def is_id_number(value: str) -> bool:
+    """Whether value is a valid ID number (in a column that wants none)."""
+    return len(value) == 18 and quick_id_number(value.upper()) is not None
+
+
+def kept_number(value: str) -> str:
+    """Return a registry number as staging keeps it: an ID number masked."""
+    return mask_raw_id(value) if is_id_number(value) else value[:32]
 
 
 def is_plain_number(value: str) -> bool:
@@ -277,6 +300,11 @@ def number_problem(value: str) -> str:
     in digits; anything else is a number a spreadsheet rewrote (with its
     last digits gone) or a value from another column.
     """
+    if is_id_number(value):
+        return _(
+            "This is an ID number (证件号码), not the registry's number; it "
+            "is not kept."
+        )
     if is_plain_number(value):
         return ""
     if SCIENTIFIC.match(value):

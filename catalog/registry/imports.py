@@ -414,7 +414,7 @@ def read_row(
     is_head = row[fields.RELATION] == fields.HEAD
     staged = {
         "row_number": number,
-        "registry_number": row[fields.NUMBER][:32],
+        "registry_number": fields.kept_number(row[fields.NUMBER]),
         "person_number": _comparable(row.get(PERSON_NUMBER, ""))[:40],
         "relation": row[fields.RELATION][:16],
         "is_head": is_head,
@@ -437,8 +437,9 @@ def _number_errors(number: int, row: dict, errors: list) -> None:
 
 
 def _comparable(person_number: str) -> str:
-    # One mangled by Excel stands for many people: it is not compared.
-    return person_number if fields.is_plain_number(person_number) else ""
+    # One mangled by Excel stands for many people: it is not compared. An
+    # ID number in its place is not kept.
+    return "" if fields.number_problem(person_number) else person_number
 
 
 def _row_of(cells: list[str], columns: dict[str, int]) -> dict[str, str]:
@@ -555,7 +556,8 @@ def _error(number: int, row: dict, column: str, reason: str) -> fields.RowError:
     value = row.get(column, "")
     if column == fields.ID_NUMBER:
         value = fields.mask_raw_id(value)
-    return fields.RowError(number, column, value[:255], reason)
+    # An ID number in another column (a shifted row) is hidden as well.
+    return fields.RowError(number, column, fields.hide_ids(value)[:255], reason)
 
 
 # -- households whose rows follow one another ---------------------------------
@@ -661,6 +663,7 @@ class GroupReader:
         self.heads = heads
         self.stager = GroupStager(batch)
         self.registry_number = None
+        self.raw_number = None
         self.number_ok = False
         self.copy_number = ""
         self.first_household = None
@@ -686,11 +689,14 @@ class GroupReader:
                 # Blank, or the header again where two exports were pasted
                 # together.
                 return False
-        if registry_number != self.registry_number:
+        if registry_number != self.raw_number:
             self.finish()
-            self._next_household(registry_number[:32])
+            self.raw_number = registry_number
+            self._next_household(fields.kept_number(registry_number))
             self.number_ok = ok = (
-                registry_number.isdigit() and registry_number.isascii()
+                registry_number.isdigit()
+                and registry_number.isascii()
+                and not fields.is_id_number(registry_number)
             )
             # Put in COPY's text form once per household, not per member.
             self.copy_number = (
@@ -701,9 +707,12 @@ class GroupReader:
         is_head = relation == fields.HEAD
         person = quick_id_number(cells[at.id_number])
         person_number = cells[at.person].strip()
-        # fields.is_plain_number, inline.
+        # fields.is_plain_number, inline; eighteen digits may be an ID
+        # number in the wrong column, told apart off this path.
         person_ok = not person_number or (
-            person_number.isdigit() and person_number.isascii()
+            person_number.isdigit()
+            and person_number.isascii()
+            and len(person_number) != 18
         )
         errors = None
         if person is None or not self.number_ok or not person_ok:
@@ -1960,7 +1969,9 @@ def _reread_scattered(batch: ImportBatch, path: Path, heads: HeadReader) -> int:
         _header_row, columns = locate_header(source.rows)
         at = Positions(columns)
         for number, cells in source.rows:
-            if len(cells) <= at.number or cells[at.number].strip() not in scattered:
+            if len(cells) <= at.number:
+                continue
+            if fields.kept_number(cells[at.number].strip()) not in scattered:
                 continue
             row, errors = read_row(number, cells, columns, heads)
             row["is_person_row"] = True

@@ -12,6 +12,7 @@ from oscar.core.loading import get_model
 from oscar.test.factories import create_order
 
 from catalog.models import BenefitLink, Household, HouseholdChange, ImportBatch
+from catalog.registry import imports
 from catalog.registry.imports import Order, import_batch_create, registry_import
 from catalog.registry.reports import row_errors_xlsx
 from fulfillment.models import AttributionEntry
@@ -350,6 +351,48 @@ def test_no_full_id_number_is_stored_anywhere(tmp_path, danzhai, caplog):
     for id_number in [*ids, CHILD_ID, OTHER_HEAD_ID[:-1] + "0"]:
         assert id_number not in dumped
         assert id_number not in caplog.text
+
+
+def test_id_numbers_in_the_number_columns_are_refused_and_never_kept(
+    tmp_path, danzhai, monkeypatch
+):
+    bases = (f"52263619800202{n:03d}" for n in range(1000))
+    in_number = _id_number("52263619800101123")
+    ending_x = next(i for i in map(_id_number, bases) if i.endswith("X"))
+    in_person = _id_number("52263619900303456")
+    head, spouse, second, third = snapshot()
+    spouse["人编号"] = in_person
+    second["户编号"] = in_number
+    third["户编号"] = ending_x.lower()
+    seen_while_checking = []
+    check = imports.check_households
+
+    def check_and_look(batch, **options):
+        seen_while_checking.append(_database_text())
+        return check(batch, **options)
+
+    monkeypatch.setattr(imports, "check_households", check_and_look)
+
+    batch = run(write_csv(tmp_path / "export.csv", [head, spouse, second, third]))
+
+    def masked(id_number):
+        return id_number[:6] + "********" + id_number[-4:]
+
+    reason = (
+        "This is an ID number (证件号码), not the registry's number; it is not kept."
+    )
+    assert list(
+        batch.errors.values_list("row_number", "registry_number", "column", "value")
+    ) == [
+        (3, FIRST, "人编号", masked(in_person)),
+        (4, masked(in_number), "户编号", masked(in_number)),
+        (5, masked(ending_x.lower()), "户编号", masked(ending_x.lower())),
+    ]
+    assert set(batch.errors.values_list("reason", flat=True)) == {reason}
+    assert Household.objects.count() == 0
+    for text in [*seen_while_checking, _database_text()]:
+        for id_number in (in_number, in_person, ending_x, ending_x.lower()):
+            assert id_number not in text
 
 
 def _database_text() -> str:

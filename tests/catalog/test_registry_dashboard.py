@@ -571,7 +571,8 @@ def test_the_command_reports_in_the_shops_language(tmp_path, danzhai):  # noqa: 
         f"导入 {batch.pk}：已写入",
         "行 4，户 3：新增 0，变更 1，未变 1，旧于已存 0，未出现 0，拒绝 1；"
         "标记利益联结 0，解除 0",
-        "  第 5 行 证件号码 “522636********0070”：身份证号码校验位不符",
+        f"  第 5 行（户编号 {THIRD}）证件号码 “522636********0070”："
+        "身份证号码校验位不符",
     ]
 
 
@@ -602,9 +603,49 @@ def test_the_command_says_once_why_nothing_was_applied(tmp_path, danzhai):  # no
     batch = ImportBatch.objects.order_by("pk").first()
     assert out.getvalue().splitlines() == [
         f"导入 {batch.pk}：1 户的数据行有错误；未导入任何数据。",
-        "  第 5 行 证件号码 “522636********0070”：身份证号码校验位不符",
-        f"错误行已写入 {sheet}。",
+        f"  第 5 行（户编号 {THIRD}）证件号码 “522636********0070”："
+        "身份证号码校验位不符",
+        f"导入 {batch.pk} 的错误行已写入 {sheet}。",
     ]
     assert str(refused.value) == "未写入任何数据。"
     assert out_good.getvalue().splitlines()[-1] == f"没有错误行：未写入 {sheet}.none。"
     assert sheet.exists() and not Path(f"{sheet}.none").exists()
+
+
+def test_the_command_writes_the_errors_of_a_file_imported_before(
+    tmp_path,
+    danzhai,  # noqa: F811
+):
+    from django.core.management import CommandError, call_command
+
+    bad = write_csv(tmp_path / "2023.csv", bad_second_household())
+    call_command("import_registry", str(bad), verbosity=0, stdout=io.StringIO())
+    first = ImportBatch.objects.get()
+    out = io.StringIO()
+    sheet = tmp_path / "again.xlsx"
+
+    call_command(
+        "import_registry", str(bad), "--errors", str(sheet), verbosity=0, stdout=out
+    )
+    with pytest.raises(CommandError) as nowhere:
+        call_command(
+            "import_registry",
+            str(bad),
+            "--force",
+            "--errors",
+            str(tmp_path / "missing" / "x.xlsx"),
+            verbosity=0,
+            stdout=io.StringIO(),
+        )
+
+    rows = list(openpyxl.load_workbook(sheet).active.iter_rows(values_only=True))
+    assert out.getvalue().splitlines()[-1] == (
+        f"导入 {first.pk} 的错误行已写入 {sheet}。"
+    )
+    assert rows[1][:3] == (4, SECOND, "证件号码")
+    assert (
+        str(nowhere.value)
+        == f"{tmp_path / 'missing'}：没有这个文件夹，无法写入错误行。"
+    )
+    # Refused before anything was read: no third import.
+    assert ImportBatch.objects.count() == 2

@@ -8,7 +8,11 @@ from tqdm import tqdm
 from tqdm.contrib.logging import logging_redirect_tqdm
 
 from catalog.models import ImportBatch
-from catalog.registry.imports import import_batch_create, registry_import
+from catalog.registry.imports import (
+    applied_before,
+    import_batch_create,
+    registry_import,
+)
 from catalog.registry.reports import row_errors_xlsx
 
 # No monitor thread: with one thread only, an import may read a large file
@@ -49,7 +53,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, all_or_nothing, partial, force, errors, **options):
         if not file.is_file():
-            raise CommandError(f"{file}: no such file.")
+            raise CommandError(_("%(path)s: no such file.") % {"path": file})
+        if errors and not errors.parent.is_dir():
+            # Said before the import, not after it has been applied.
+            raise CommandError(
+                _("%(path)s: no such folder for the row errors.")
+                % {"path": errors.parent}
+            )
         policy = ImportBatch.Policy
         batch = import_batch_create(
             path=file,
@@ -79,13 +89,19 @@ class Command(BaseCommand):
             raise CommandError(_("Nothing was applied."))
 
     def _write_errors(self, batch: ImportBatch, path: Path) -> None:
+        if batch.status == ImportBatch.Status.DUPLICATE:
+            # The file's errors are those of the import that applied it.
+            batch = applied_before(batch) or batch
         if not batch.row_errors:
             self.stdout.write(
                 _("No row errors: %(path)s not written.") % {"path": path}
             )
             return
         path.write_bytes(row_errors_xlsx(batch))
-        self.stdout.write(_("Row errors written to %(path)s.") % {"path": path})
+        self.stdout.write(
+            _("Row errors of import %(id)d written to %(path)s.")
+            % {"id": batch.pk, "path": path}
+        )
 
     def _report(self, batch: ImportBatch) -> None:
         said = batch.message or batch.get_status_display()
@@ -93,16 +109,7 @@ class Command(BaseCommand):
         if batch.status == ImportBatch.Status.APPLIED:
             self._counts(batch)
         for error in batch.errors.order_by("row_number", "pk")[:SHOWN_ERRORS]:
-            self.stdout.write(
-                "  "
-                + _("row %(row)d %(column)s “%(value)s”: %(reason)s")
-                % {
-                    "row": error.row_number,
-                    "column": error.column,
-                    "value": error.value,
-                    "reason": error.reason,
-                }
-            )
+            self.stdout.write("  " + _error_line(error))
         if batch.row_errors > SHOWN_ERRORS:
             more = batch.row_errors - SHOWN_ERRORS
             self.stdout.write("  " + _("… %(count)d more.") % {"count": more})
@@ -128,6 +135,21 @@ class Command(BaseCommand):
                 "cleared": batch.links_cleared,
             }
         )
+
+
+def _error_line(error) -> str:
+    said = {
+        "row": error.row_number,
+        "household": error.registry_number,
+        "column": error.column,
+        "value": error.value,
+        "reason": error.reason,
+    }
+    if error.registry_number:
+        return (
+            _("row %(row)d (%(household)s) %(column)s “%(value)s”: %(reason)s") % said
+        )
+    return _("row %(row)d %(column)s “%(value)s”: %(reason)s") % said
 
 
 def _advance(bar: tqdm, batch: ImportBatch) -> None:
