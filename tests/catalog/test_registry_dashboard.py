@@ -330,7 +330,7 @@ def test_the_import_list_goes_back_page_by_page(staff):
 
     assert files(first) == [f"{n:02d}" for n in range(52, 2, -1)]
     assert files(second) == ["02", "01"]
-    assert "?page=2" in first
+    assert "?page=2" in first and "下一页" in first
 
 
 def test_the_import_list_counts_households_older_than_kept(
