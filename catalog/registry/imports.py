@@ -693,11 +693,8 @@ class GroupReader:
             self.finish()
             self.raw_number = registry_number
             self._next_household(fields.kept_number(registry_number))
-            self.number_ok = ok = (
-                registry_number.isdigit()
-                and registry_number.isascii()
-                and not fields.is_id_number(registry_number)
-            )
+            # Once per household: the shared rule, not an inline copy.
+            self.number_ok = ok = not fields.number_problem(registry_number)
             # Put in COPY's text form once per household, not per member.
             self.copy_number = (
                 self.registry_number if ok else _copy_text(self.registry_number)
